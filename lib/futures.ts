@@ -1,0 +1,284 @@
+/**
+ * Future (CPython: futures.py) and the `yield*` protocol.
+ *
+ * A Future is a box for a result that is not there yet. Coroutines wait for
+ * one with `yield* fut`: the Future's iterator yields the Future itself to the
+ * Task that runs the coroutine (PEP 3156's "yield from a Future"), the Task
+ * registers a done callback on it, and when the Future is finished the
+ * callback resumes the coroutine, which then reads `fut.result()`.
+ */
+import { CancelledError, InvalidStateError, RuntimeError } from './exceptions';
+import { _getRunningLoop, getEventLoop } from './events';
+import { repr } from './repr';
+import type { EventLoop } from './loop';
+
+declare const suspensionBrand: unique symbol;
+
+/**
+ * What a coroutine yields when it suspends on a Future — as a type only. At
+ * run time the Future itself is yielded, but only `Future[Symbol.iterator]`
+ * produces a value of this type, so in a function typed `Coroutine<T>` the
+ * forgotten star (`yield fut` instead of `yield* fut`) is a compile error.
+ */
+export interface Suspension {
+  readonly [suspensionBrand]: 'Suspension';
+}
+
+/**
+ * A coroutine: the generator object a `function*` returns (Python's coroutine
+ * object). It yields Suspensions (through `yield* future`) or `undefined`
+ * (a bare `yield`: give up the loop for one iteration), and returns a `T`.
+ * @example
+ * function* add(a: number, b: number): Coroutine<number> { yield* sleep(1); return a + b; }
+ */
+export type Coroutine<T = void> = Generator<Suspension | undefined, T, unknown>;
+
+/** The callback type of `addDoneCallback`. */
+export type DoneCallback<T> = (future: Future<T>) => void;
+
+const PENDING = 0;
+const FINISHED = 1;
+const CANCELLED = 2;
+type State = typeof PENDING | typeof FINISHED | typeof CANCELLED;
+
+/** Options of `new Future()`. */
+export interface FutureOptions {
+  /** The loop the future belongs to; default: the running loop, else `getEventLoop()`. */
+  loop?: EventLoop;
+}
+
+/**
+ * asyncio.Future: a result that will be set later, by someone else.
+ * Done callbacks always run through `loop.callSoon`, never synchronously.
+ * @example
+ * const fut = loop.createFuture<number>();
+ * loop.callLater(1, () => fut.setResult(42));
+ * const v = yield* fut; // 42, one (loop) second later
+ */
+export class Future<T = unknown> implements Iterable<Suspension> {
+  /** @internal */ _state: State = PENDING;
+  /** @internal */ _result: T | undefined = undefined;
+  /** @internal */ _exception: unknown = undefined;
+  /** @internal */ _loop: EventLoop;
+  // The first callback is stored without an array: most futures have exactly one (a Task's wakeup).
+  // Typed loosely so that a Future<T> is usable as a Future<unknown>.
+  /** @internal */ _callback0: DoneCallback<any> | null = null;
+  /** @internal */ _callbacks: DoneCallback<any>[] | null = null;
+  /** @internal */ _cancelMessage: string | undefined = undefined;
+  /** @internal The CancelledError a Task's coroutine raised, re-raised once by result(). */
+  _cancelledExc: CancelledError | null = null;
+  /** @internal An exception nobody has looked at yet (reported at loop close). */
+  _logTraceback = false;
+  /**
+   * @internal Python's `_asyncio_future_blocking`: set by the `yield*` protocol
+   * just before the Future is yielded, so a Task can tell `yield* fut` (set)
+   * from the mistaken `yield fut` (not set).
+   */
+  _asyncioFutureBlocking = false;
+  /** Where the future was created (debug mode only), as a stack string. */
+  _sourceTraceback: string | null = null;
+
+  constructor(options: FutureOptions = {}) {
+    this._loop = options.loop ?? _getRunningLoop() ?? getEventLoop();
+    if (this._loop._debug) this._sourceTraceback = captureStack(this.constructor);
+  }
+
+  /** The loop this future belongs to. */
+  getLoop(): EventLoop {
+    return this._loop;
+  }
+
+  /** True once the future has a result, an exception, or was cancelled. */
+  done(): boolean {
+    return this._state !== PENDING;
+  }
+
+  cancelled(): boolean {
+    return this._state === CANCELLED;
+  }
+
+  /**
+   * The result. Throws the exception if one was set, `CancelledError` if the
+   * future was cancelled, `InvalidStateError` if it is still pending.
+   */
+  result(): T {
+    if (this._state === FINISHED) {
+      if (this._logTraceback) this._retrieved();
+      if (this._exception !== undefined) throw this._exception;
+      return this._result as T;
+    }
+    if (this._state === CANCELLED) throw this._makeCancelledError();
+    throw new InvalidStateError('Result is not set.');
+  }
+
+  /** The exception, or null if the future has a result. Throws as `result()` does when cancelled or pending. */
+  exception(): unknown {
+    if (this._state === FINISHED) {
+      if (this._logTraceback) this._retrieved();
+      return this._exception === undefined ? null : this._exception;
+    }
+    if (this._state === CANCELLED) throw this._makeCancelledError();
+    throw new InvalidStateError('Exception is not set.');
+  }
+
+  /** Finishes the future with a result and schedules its callbacks. */
+  setResult(result: T): void {
+    if (this._state !== PENDING) throw new InvalidStateError(`invalid state: ${this._stateName()} ${this}`);
+    this._result = result;
+    this._state = FINISHED;
+    this._scheduleCallbacks();
+  }
+
+  /** Finishes the future with an exception and schedules its callbacks. */
+  setException(exception: unknown): void {
+    if (this._state !== PENDING) throw new InvalidStateError(`invalid state: ${this._stateName()} ${this}`);
+    if (exception === undefined || exception === null) {
+      throw new TypeError(`setException() needs an error to store, got ${exception}`);
+    }
+    this._exception = exception;
+    this._state = FINISHED;
+    this._logTraceback = true;
+    this._loop._unretrieved.add(this);
+    this._scheduleCallbacks();
+  }
+
+  /**
+   * Cancels the future: false if it is already done, else it becomes
+   * cancelled, its callbacks are scheduled, and the result is true. Calling
+   * cancel() counts as having handled an exception that was set (as in CPython).
+   */
+  cancel(msg?: string): boolean {
+    if (this._logTraceback) this._retrieved();
+    if (this._state !== PENDING) return false;
+    this._state = CANCELLED;
+    this._cancelMessage = msg;
+    this._scheduleCallbacks();
+    return true;
+  }
+
+  /** Schedules `cb(future)` with `loop.callSoon` once the future is done (at once if it already is). */
+  addDoneCallback(cb: DoneCallback<T>): void {
+    if (typeof cb !== 'function') throw new TypeError(`addDoneCallback() needs a function, got ${repr(cb)}`);
+    if (this._state !== PENDING) {
+      this._loop._callSoonWithArg(cb, this);
+    } else if (this._callback0 === null && this._callbacks === null) {
+      this._callback0 = cb;
+    } else {
+      if (this._callbacks === null) this._callbacks = [];
+      this._callbacks.push(cb);
+    }
+  }
+
+  /** Removes every registration of `cb`; returns how many there were. */
+  removeDoneCallback(cb: DoneCallback<T>): number {
+    let removed = 0;
+    if (this._callback0 === cb) {
+      this._callback0 = null;
+      removed++;
+    }
+    if (this._callbacks !== null) {
+      const kept = this._callbacks.filter((c) => c !== cb);
+      removed += this._callbacks.length - kept.length;
+      this._callbacks = kept.length ? kept : null;
+    }
+    return removed;
+  }
+
+  /**
+   * The `yield*` protocol (Python's `Future.__await__`): suspend the coroutine
+   * on this future until it is done, then evaluate to its result.
+   */
+  *[Symbol.iterator](): Generator<Suspension, T, unknown> {
+    if (this._state === PENDING) {
+      this._asyncioFutureBlocking = true;
+      yield this as unknown as Suspension;
+    }
+    // A Task resumes us only after the future is done; anything else is a driver bug.
+    if (this._state === PENDING) throw new RuntimeError("await wasn't used with future");
+    return this.result();
+  }
+
+  /** A native Promise that settles the same way (reading it counts as retrieving the exception). */
+  toPromise(): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const settle = () => {
+        try {
+          resolve(this.result());
+        } catch (e) {
+          reject(e);
+        }
+      };
+      if (this._state !== PENDING) settle();
+      else this.addDoneCallback(settle);
+    });
+  }
+
+  toString(): string {
+    return `<${this._className()} ${this._describeState()}>`;
+  }
+
+  // ---- internals ----
+
+  /** @internal */
+  _className(): string {
+    return 'Future';
+  }
+
+  /** @internal */
+  _stateName(): string {
+    return this._state === PENDING ? 'PENDING' : this._state === CANCELLED ? 'CANCELLED' : 'FINISHED';
+  }
+
+  /** @internal */
+  _describeState(): string {
+    if (this._state === PENDING) return 'pending';
+    if (this._state === CANCELLED) return 'cancelled';
+    if (this._exception !== undefined) return `finished exception=${repr(this._exception)}`;
+    return `finished result=${repr(this._result)}`;
+  }
+
+  /** @internal */
+  _retrieved(): void {
+    this._logTraceback = false;
+    this._loop._unretrieved.delete(this);
+  }
+
+  /**
+   * @internal The CancelledError to raise for this cancelled future: the one
+   * a Task's coroutine raised, the first time (so its message and stack are
+   * kept), else a new one with the cancel message.
+   */
+  _makeCancelledError(): CancelledError {
+    if (this._cancelledExc !== null) {
+      const exc = this._cancelledExc;
+      this._cancelledExc = null;
+      return exc;
+    }
+    return new CancelledError(this._cancelMessage ?? '');
+  }
+
+  /** @internal Callbacks always go through callSoon, in registration order. */
+  _scheduleCallbacks(): void {
+    const cb0 = this._callback0;
+    const rest = this._callbacks;
+    if (cb0 === null && rest === null) return;
+    this._callback0 = null;
+    this._callbacks = null;
+    const loop = this._loop;
+    if (cb0 !== null) loop._callSoonWithArg(cb0, this);
+    if (rest !== null) for (let i = 0; i < rest.length; i++) loop._callSoonWithArg(rest[i], this);
+  }
+}
+
+/** True for a Future (or Task). */
+export function isFuture(obj: unknown): obj is Future<unknown> {
+  return obj instanceof Future;
+}
+
+/** A stack string for debug mode's `sourceTraceback`, without the library's own frame. */
+export function captureStack(below?: Function): string {
+  const holder: { stack?: string } = {};
+  if (typeof Error.captureStackTrace === 'function') Error.captureStackTrace(holder, below);
+  else holder.stack = new Error().stack; // engines other than V8
+  return (holder.stack ?? '').replace(/^Error\n/, '');
+}

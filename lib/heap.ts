@@ -1,0 +1,76 @@
+/**
+ * A binary min-heap (CPython: heapq). The loop keeps its timers in one, keyed
+ * by (when, sequence); PriorityQueue keeps its items in another, with its own
+ * comparison. `less(a, b)` must be a strict order.
+ */
+export class Heap<T> {
+  private items: T[] = [];
+
+  constructor(private readonly less: (a: T, b: T) => boolean) {}
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  /** The smallest item, without removing it. */
+  peek(): T | undefined {
+    return this.items[0];
+  }
+
+  push(item: T): void {
+    const items = this.items;
+    items.push(item);
+    // sift up
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(item, items[parent])) break;
+      items[i] = items[parent];
+      i = parent;
+    }
+    items[i] = item;
+  }
+
+  /** Removes and returns the smallest item. */
+  pop(): T | undefined {
+    const items = this.items;
+    if (items.length === 0) return undefined;
+    const top = items[0];
+    const last = items.pop() as T;
+    if (items.length > 0) {
+      items[0] = last;
+      this.siftDown(0);
+    }
+    return top;
+  }
+
+  /** Keeps the items for which `keep` is true and restores heap order in O(n). */
+  filter(keep: (item: T) => boolean): void {
+    this.items = this.items.filter(keep);
+    for (let i = (this.items.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
+  /** The items in heap (not sorted) order. */
+  toArray(): T[] {
+    return this.items.slice();
+  }
+
+  clear(): void {
+    this.items = [];
+  }
+
+  private siftDown(i: number): void {
+    const items = this.items;
+    const n = items.length;
+    const item = items[i];
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && this.less(items[child + 1], items[child])) child++;
+      if (!this.less(items[child], item)) break;
+      items[i] = items[child];
+      i = child;
+    }
+    items[i] = item;
+  }
+}

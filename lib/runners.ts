@@ -1,0 +1,193 @@
+/**
+ * Running a program (CPython: runners.py): `run` / `runSync` make a loop,
+ * run the main coroutine as a Task, then clean up — cancel every task still
+ * pending and let it finish, shut the default executor down, close the loop.
+ */
+import { RuntimeError } from './exceptions';
+import { _getRunningLoop, getEventLoopPolicy, setEventLoop } from './events';
+import { isCoroutine, type CoroutineCall } from './coroutines';
+import type { Coroutine, Future } from './futures';
+import type { EventLoop, EventLoopOptions } from './loop';
+import type { Task } from './tasks';
+import { callableName, repr } from './repr';
+
+/** Options of `run`, `runSync` and `Runner`. */
+export interface RunOptions {
+  debug?: boolean;
+  /** `'real'` (default) or `'virtual'`. */
+  clock?: EventLoopOptions['clock'];
+  /** Seed for seeded scheduling. */
+  shuffle?: number | null;
+  /** Makes the loop instead of the policy (then it is not made the current loop). */
+  loopFactory?: () => EventLoop;
+}
+
+type Main<T> = Coroutine<T> | CoroutineCall<T>;
+
+function checkMain(main: unknown, api: string): void {
+  if (isCoroutine(main)) return;
+  if (typeof main === 'function') {
+    const name = callableName(main);
+    throw new TypeError(`${api}() needs a coroutine, got the function ${name} itself: call it, ${api}(${name}())`);
+  }
+  throw new TypeError(`a coroutine was expected, got ${repr(main)}`);
+}
+
+/** A future done once every task in `tasks` is done (gather with returnExceptions, minus the results). */
+function allDone(loop: EventLoop, tasks: Task<unknown>[]): Future<void> {
+  const done = loop.createFuture<void>();
+  let left = tasks.length;
+  const one = () => {
+    if (--left === 0 && !done.done()) done.setResult(undefined);
+  };
+  for (const t of tasks) t.addDoneCallback(one);
+  return done;
+}
+
+/**
+ * asyncio.Runner: one loop for several top-level calls, closed by `close()`.
+ * @example
+ * const runner = new Runner({ clock: 'virtual' });
+ * runner.runSync(setup());
+ * runner.runSync(main());
+ * runner.close();
+ */
+export class Runner {
+  private state: 'created' | 'initialized' | 'closed' = 'created';
+  private loop: EventLoop | null = null;
+  private setEventLoopCalled = false;
+
+  constructor(private readonly options: RunOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError('Runner options must be an object');
+  }
+
+  /** The runner's loop (created on first use). */
+  getLoop(): EventLoop {
+    return this.lazyInit();
+  }
+
+  /** Runs `coro` to completion on the async driver (needed for real I/O). */
+  async run<T>(coro: Main<T>): Promise<T> {
+    checkMain(coro, 'run');
+    if (_getRunningLoop() !== null) throw new RuntimeError('Runner.run() cannot be called from a running event loop');
+    const loop = this.lazyInit();
+    return loop.runUntilCompleteAsync(loop.createTask(coro));
+  }
+
+  /** Runs `coro` to completion on the synchronous driver. */
+  runSync<T>(coro: Main<T>): T {
+    checkMain(coro, 'runSync');
+    if (_getRunningLoop() !== null) throw new RuntimeError('Runner.runSync() cannot be called from a running event loop');
+    const loop = this.lazyInit();
+    return loop.runUntilComplete(loop.createTask(coro));
+  }
+
+  /** Cancels what is left, shuts the executor down and closes the loop (synchronous driver). */
+  close(): void {
+    if (this.state !== 'initialized') {
+      this.state = 'closed';
+      return;
+    }
+    const loop = this.loop as EventLoop;
+    try {
+      const left = this.cancelAll(loop);
+      if (left.length > 0) loop.runUntilComplete(allDone(loop, left));
+      this.reportFailures(loop, left);
+      loop.runUntilComplete(loop.shutdownDefaultExecutor());
+    } finally {
+      this.finish(loop);
+    }
+  }
+
+  /** Like close(), on the async driver: for tasks that still wait on host I/O while they clean up. */
+  async closeAsync(): Promise<void> {
+    if (this.state !== 'initialized') {
+      this.state = 'closed';
+      return;
+    }
+    const loop = this.loop as EventLoop;
+    try {
+      const left = this.cancelAll(loop);
+      if (left.length > 0) await loop.runUntilCompleteAsync(allDone(loop, left));
+      this.reportFailures(loop, left);
+      await loop.runUntilCompleteAsync(loop.shutdownDefaultExecutor());
+    } finally {
+      this.finish(loop);
+    }
+  }
+
+  private lazyInit(): EventLoop {
+    if (this.state === 'closed') throw new RuntimeError('Runner is closed');
+    if (this.loop !== null) return this.loop;
+    const { loopFactory, debug, clock, shuffle } = this.options;
+    if (loopFactory !== undefined) {
+      if (typeof loopFactory !== 'function') throw new TypeError('loopFactory must be a function returning an EventLoop');
+      this.loop = loopFactory();
+      if (debug !== undefined) this.loop.setDebug(debug);
+    } else {
+      this.loop = getEventLoopPolicy().newEventLoop({ debug, clock, shuffle });
+      setEventLoop(this.loop);
+      this.setEventLoopCalled = true;
+    }
+    this.state = 'initialized';
+    return this.loop;
+  }
+
+  private cancelAll(loop: EventLoop): Task<unknown>[] {
+    const left = [...loop._tasks].filter((t) => !t.done());
+    for (const t of left) t.cancel();
+    return left;
+  }
+
+  private reportFailures(loop: EventLoop, tasks: Task<unknown>[]): void {
+    for (const task of tasks) {
+      if (task.cancelled()) continue;
+      const exception = task.exception();
+      if (exception !== null) {
+        loop.callExceptionHandler({ message: 'unhandled exception during asyncio.run() shutdown', exception, task });
+      }
+    }
+  }
+
+  private finish(loop: EventLoop): void {
+    if (this.setEventLoopCalled) setEventLoop(null);
+    loop.close();
+    this.loop = null;
+    this.state = 'closed';
+  }
+}
+
+/**
+ * asyncio.run: runs `main` on a new loop with the async driver (real I/O
+ * works), then cancels every task still pending, shuts the default executor
+ * down and closes the loop.
+ * @example
+ * const result = await run(main());
+ */
+export async function run<T>(main: Main<T>, options: RunOptions = {}): Promise<T> {
+  checkMain(main, 'run');
+  if (_getRunningLoop() !== null) throw new RuntimeError('asyncio.run() cannot be called from a running event loop');
+  const runner = new Runner(options);
+  try {
+    return await runner.run(main);
+  } finally {
+    await runner.closeAsync();
+  }
+}
+
+/**
+ * Like `run`, on the synchronous driver: returns the result directly. Host
+ * I/O (sockets, promises) needs `run` instead.
+ * @example
+ * const result = runSync(main(), { clock: 'virtual' });
+ */
+export function runSync<T>(main: Main<T>, options: RunOptions = {}): T {
+  checkMain(main, 'runSync');
+  if (_getRunningLoop() !== null) throw new RuntimeError('runSync() cannot be called from a running event loop');
+  const runner = new Runner(options);
+  try {
+    return runner.runSync(main);
+  } finally {
+    runner.close();
+  }
+}

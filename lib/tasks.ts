@@ -1,0 +1,433 @@
+/**
+ * Task (CPython: tasks.py): the trampoline that runs a coroutine on the loop.
+ *
+ * A step sends into the generator (or throws into it) until it suspends.
+ * What it yields decides what happens next:
+ *   - a Future (through `yield*`): register `wakeup` as its done callback;
+ *     the Future's completion schedules the next step;
+ *   - `undefined` (a bare `yield`): schedule the next step right away, which
+ *     gives every other ready callback one turn first (that is `sleep(0)`);
+ *   - a `coroutine()` call: run it as a new frame on this task's own stack;
+ *   - anything else is a mistake, thrown back into the coroutine as RuntimeError.
+ * The generator's return value becomes the Task's result, a thrown error its
+ * exception, and a thrown CancelledError leaves the Task cancelled.
+ */
+import { CancelledError, InvalidStateError, RuntimeError, ValueError } from './exceptions';
+import { _getRunningLoop, getEventLoop, getRunningLoop } from './events';
+import { Future, isFuture, type Coroutine } from './futures';
+import { CoroutineCall, isCoroutine, isGenerator, type Frame } from './coroutines';
+import { repr } from './repr';
+import type { EventLoop } from './loop';
+
+/** Something a coroutine can wait for with `yield*`: a Future (a Task is one), a coroutine, or a `coroutine()` call. */
+export type Awaitable<T> = Future<T> | Coroutine<T> | CoroutineCall<T>;
+
+/** Options of `new Task()` / `createTask()`. */
+export interface TaskOptions {
+  loop?: EventLoop;
+  name?: string | null;
+  /** Run the first step at once, inside the constructor, when the loop is running (3.12's eager tasks). */
+  eagerStart?: boolean;
+}
+
+/** `(loop, coro, { name }) => Task`: what `loop.setTaskFactory()` takes. */
+export type TaskFactory = <T>(loop: EventLoop, coro: Coroutine<T> | CoroutineCall<T>, options: { name?: string | null }) => Task<T>;
+
+let taskCounter = 0;
+
+/**
+ * asyncio.Task: a Future that runs a coroutine. Create it with
+ * `createTask(coro)`; its first step runs on the next loop iteration.
+ * @example
+ * const t = createTask(worker(), { name: 'worker' });
+ * yield* sleep(1);
+ * t.cancel();
+ */
+export class Task<T = unknown> extends Future<T> {
+  /** @internal What the task was created with. */ _coro: Coroutine<T> | CoroutineCall<T> | null;
+  /** @internal The frame that runs now: the base generator or the top `coroutine()` frame. */
+  _top: Generator<unknown, unknown, unknown> | null;
+  /** @internal The frames below `_top` (outermost first), when `coroutine()` calls are in use. */
+  _below: Generator<unknown, unknown, unknown>[] | null = null;
+  /** @internal The `coroutine()` calls on the stack, for getStack(). */ _calls: CoroutineCall<unknown>[] | null = null;
+  /** @internal The future this task waits on (Python's `_fut_waiter`). */ _futWaiter: Future<unknown> | null = null;
+  /** @internal A cancellation to deliver at the next step. */ _mustCancel = false;
+  /** @internal */ _numCancelsRequested = 0;
+  /** @internal */ _name: string;
+  // Bound once per task, so a step allocates no closure (the loop's hot path).
+  /** @internal */ readonly _stepFn: () => void;
+  /** @internal */ readonly _throwFn: (exc: unknown) => void;
+  /** @internal */ readonly _wakeupFn: (fut: Future<unknown>) => void;
+
+  constructor(coro: Coroutine<T> | CoroutineCall<T>, options: TaskOptions = {}) {
+    if (!isCoroutine(coro)) {
+      throw new TypeError(`a coroutine was expected, got ${repr(coro)}${typeof coro === 'function' ? ' (a function: call it to get a coroutine)' : ''}`);
+    }
+    if (coro instanceof CoroutineCall && coro._started) throw new RuntimeError(`cannot reuse already awaited coroutine ${coro}`);
+    super({ loop: options.loop });
+    const loop = this._loop;
+    loop._checkClosed();
+    this._coro = coro;
+    if (coro instanceof CoroutineCall) {
+      this._calls = [coro];
+      this._top = coro._start();
+    } else {
+      this._top = coro;
+    }
+    this._name = options.name == null ? `Task-${++taskCounter}` : String(options.name);
+    this._stepFn = () => this._step(false, undefined);
+    this._throwFn = (exc: unknown) => this._step(true, exc);
+    this._wakeupFn = (fut: Future<unknown>) => this._wakeup(fut);
+    if (loop._instrumented) loop._emit('taskCreated', this);
+    if (options.eagerStart && loop.isRunning()) {
+      this._eagerStart();
+    } else {
+      loop._tasks.add(this);
+      loop._callSoonWithArg(this._stepFn, undefined);
+    }
+  }
+
+  getName(): string {
+    return this._name;
+  }
+
+  setName(name: unknown): void {
+    this._name = String(name);
+  }
+
+  /** The coroutine the task runs (null for an eager task that finished without suspending). */
+  getCoro(): Coroutine<T> | CoroutineCall<T> | null {
+    return this._coro;
+  }
+
+  /** Tasks are finished by their coroutine only. */
+  override setResult(_result: T): never {
+    throw new RuntimeError('Task does not support set_result operation');
+  }
+
+  override setException(_exception: unknown): never {
+    throw new RuntimeError('Task does not support set_exception operation');
+  }
+
+  /**
+   * Requests cancellation (Python's semantics): false if the task is done.
+   * Otherwise the request is counted (`cancelling()`), and either the future
+   * the task waits on is cancelled — which wakes the task with CancelledError —
+   * or CancelledError is thrown into the coroutine at its next step.
+   * The coroutine may catch it and refuse.
+   */
+  override cancel(msg?: string): boolean {
+    if (this._logTraceback) this._retrieved();
+    if (this.done()) return false;
+    this._numCancelsRequested++;
+    // Leave _futWaiter set: it may be a Task that refuses the cancellation,
+    // so it may have to be cancelled again later.
+    if (this._futWaiter !== null && this._futWaiter.cancel(msg)) return true;
+    // Otherwise a step is already scheduled: deliver the cancellation there.
+    this._mustCancel = true;
+    this._cancelMessage = msg;
+    return true;
+  }
+
+  /** The number of pending cancellation requests (3.11+). */
+  cancelling(): number {
+    return this._numCancelsRequested;
+  }
+
+  /** Takes back one cancellation request; returns the number left (3.11+). */
+  uncancel(): number {
+    if (this._numCancelsRequested > 0) {
+      this._numCancelsRequested--;
+      // 3.13: with no request left, a cancellation not yet delivered is dropped too.
+      if (this._numCancelsRequested === 0) this._mustCancel = false;
+    }
+    return this._numCancelsRequested;
+  }
+
+  /** The frames the task is suspended in, outermost first (empty once done). */
+  getStack(): Frame[] {
+    if (this.done() || this._top === null) return [];
+    const frames: Frame[] = [];
+    if (!(this._coro instanceof CoroutineCall)) frames.push({ name: '<generator>', calledAt: null });
+    for (const call of this._calls ?? []) frames.push(call._frame());
+    return frames;
+  }
+
+  override toString(): string {
+    let s = `<Task ${this._describeState().replace(/^(\w+)/, `$1 name=${repr(this._name)}`)}`;
+    if (this._coro instanceof CoroutineCall) s += ` coro=${this._coro}`;
+    if (this._futWaiter !== null) s += ` wait_for=<${this._futWaiter._className()} ${this._futWaiter._stateName().toLowerCase()}>`;
+    return s + '>';
+  }
+
+  /** @internal */
+  override _className(): string {
+    return 'Task';
+  }
+
+  // ---- the trampoline ----
+
+  /** @internal One step: resume the coroutine (or throw into it) until it suspends or ends. */
+  _step(hasExc: boolean, exc: unknown): void {
+    if (this.done()) throw new InvalidStateError(`_step(): already done: ${this}`);
+    if (this._mustCancel) {
+      if (!(exc instanceof CancelledError)) exc = this._makeCancelledError();
+      hasExc = true;
+      this._mustCancel = false;
+    }
+    this._futWaiter = null;
+    const loop = this._loop;
+    const previous = loop._currentTask;
+    loop._currentTask = this;
+    if (loop._instrumented) loop._emit('beforeTaskStep', this);
+    let yielded: unknown;
+    try {
+      yielded = this._run(hasExc, exc);
+    } finally {
+      loop._currentTask = previous;
+    }
+    if (loop._instrumented) loop._emit('afterTaskStep', this, yielded);
+  }
+
+  /** @internal Python's `__step_run_and_handle_result`; returns what the coroutine yielded. */
+  _run(hasExc: boolean, exc: unknown): unknown {
+    let gen = this._top as Generator<unknown, unknown, unknown>;
+    let value: unknown = undefined;
+    for (;;) {
+      let r: IteratorResult<unknown, unknown>;
+      try {
+        r = hasExc ? gen.throw(exc) : gen.next(value);
+      } catch (e) {
+        if (this._below !== null && this._below.length > 0) {
+          gen = this._popFrame(); // the error propagates into the calling frame
+          hasExc = true;
+          exc = e;
+          continue;
+        }
+        if (e instanceof CancelledError) {
+          this._cancelledExc = e; // re-raised as is by the first result()
+          super.cancel();
+        } else {
+          super.setException(e === undefined ? new RuntimeError('coroutine threw undefined') : e);
+        }
+        this._finished();
+        return undefined;
+      }
+      hasExc = false;
+      exc = undefined;
+      if (r.done) {
+        if (this._below !== null && this._below.length > 0) {
+          gen = this._popFrame(); // the frame's return value is what `yield* call` evaluates to
+          value = r.value;
+          continue;
+        }
+        if (this._mustCancel) {
+          // Cancelled right before the coroutine returned: the cancellation wins.
+          this._mustCancel = false;
+          super.cancel(this._cancelMessage);
+        } else {
+          super.setResult(r.value as T);
+        }
+        this._finished();
+        return undefined;
+      }
+      const y = r.value;
+      if (y instanceof CoroutineCall && y._awaited) {
+        try {
+          const next = y._start();
+          this._pushFrame(gen, y, next);
+          gen = next;
+        } catch (e) {
+          hasExc = true; // e.g. awaited twice: raise in the frame that awaited it
+          exc = e;
+        }
+        value = undefined;
+        continue;
+      }
+      this._top = gen;
+      this._suspend(y);
+      return y;
+    }
+  }
+
+  /** @internal What to do with a value the coroutine yielded (see the file comment). */
+  _suspend(y: unknown): void {
+    const loop = this._loop;
+    if (y === undefined) {
+      // A bare yield gives up the loop for exactly one iteration.
+      loop._callSoonWithArg(this._stepFn, undefined);
+    } else if (y instanceof Future) {
+      if (y._loop !== loop) {
+        this._throwSoon(new RuntimeError(`Task ${this} got Future ${y} attached to a different loop`));
+      } else if (!y._asyncioFutureBlocking) {
+        this._throwSoon(new RuntimeError(`yield was used instead of yield* in task ${this} with ${y}: write \`yield* fut\` to wait for a future`));
+      } else if (y === this) {
+        this._throwSoon(new RuntimeError(`Task cannot await on itself: ${this}`));
+      } else {
+        y._asyncioFutureBlocking = false;
+        y.addDoneCallback(this._wakeupFn);
+        this._futWaiter = y;
+        if (this._mustCancel && y.cancel(this._cancelMessage)) this._mustCancel = false;
+      }
+    } else if (y instanceof CoroutineCall) {
+      this._throwSoon(new RuntimeError(`yield was used instead of yield* in task ${this} with ${y}: write \`yield* ${y.name}(…)\``));
+    } else if (isGenerator(y)) {
+      this._throwSoon(new RuntimeError(`yield was used instead of yield* for generator in task ${this} with ${repr(y)}: write \`yield* coro\` to await a coroutine`));
+    } else {
+      this._throwSoon(new RuntimeError(`Task got bad yield: ${repr(y)}`));
+    }
+  }
+
+  /** @internal The done callback on the awaited future: resume, throwing its exception if it has one. */
+  _wakeup(future: Future<unknown>): void {
+    if (future._state === 1 && future._exception === undefined) {
+      this._step(false, undefined); // the coroutine reads the result itself (Future's iterator)
+      return;
+    }
+    let exc: unknown;
+    try {
+      future.result();
+      exc = new RuntimeError('unreachable: a failed future returned a result');
+    } catch (e) {
+      exc = e;
+    }
+    this._step(true, exc);
+  }
+
+  /** @internal */
+  _eagerStart(): void {
+    const loop = this._loop;
+    const previous = loop._currentTask;
+    loop._currentTask = this;
+    if (loop._instrumented) loop._emit('beforeTaskStep', this);
+    let yielded: unknown;
+    try {
+      yielded = this._run(false, undefined);
+    } finally {
+      loop._currentTask = previous;
+    }
+    if (loop._instrumented) loop._emit('afterTaskStep', this, yielded);
+    if (this.done()) this._coro = null; // 3.13: an eager task done without suspending has no coroutine
+    else loop._tasks.add(this);
+  }
+
+  private _throwSoon(exc: RuntimeError): void {
+    this._loop._callSoonWithArg(this._throwFn, exc);
+  }
+
+  private _pushFrame(caller: Generator<unknown, unknown, unknown>, call: CoroutineCall<unknown>, _callee: Generator<unknown, unknown, unknown>): void {
+    if (this._below === null) this._below = [];
+    if (this._calls === null) this._calls = [];
+    this._below.push(caller);
+    this._calls.push(call);
+  }
+
+  private _popFrame(): Generator<unknown, unknown, unknown> {
+    (this._calls as CoroutineCall<unknown>[]).pop();
+    return (this._below as Generator<unknown, unknown, unknown>[]).pop() as Generator<unknown, unknown, unknown>;
+  }
+
+  private _finished(): void {
+    this._top = null;
+    this._below = null;
+    this._calls = null;
+    this._futWaiter = null;
+    const loop = this._loop;
+    loop._tasks.delete(this);
+    if (loop._instrumented) loop._emit('taskDone', this);
+  }
+}
+
+/** True for a Task. */
+export function isTask(obj: unknown): obj is Task<unknown> {
+  return obj instanceof Task;
+}
+
+/**
+ * asyncio.create_task: wraps a coroutine in a Task on the running loop and
+ * schedules its first step. Needs a running loop.
+ * @example
+ * const t = createTask(fetch('/'), { name: 'fetch' });
+ */
+export function createTask<T>(coro: Coroutine<T> | CoroutineCall<T>, options: { name?: string | null } = {}): Task<T> {
+  return getRunningLoop().createTask(coro, options);
+}
+
+/**
+ * asyncio.current_task: the Task being stepped on `loop` (default: the
+ * running loop), or null — also when no loop runs (CPython raises there).
+ */
+export function currentTask(loop?: EventLoop): Task<unknown> | null {
+  const l = loop ?? _getRunningLoop();
+  return l === null ? null : l._currentTask;
+}
+
+/** asyncio.all_tasks: the unfinished tasks of `loop` (default: the running loop). */
+export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
+  const l = loop ?? getRunningLoop();
+  const tasks = new Set<Task<unknown>>();
+  for (const t of l._tasks) if (!t.done()) tasks.add(t);
+  return tasks;
+}
+
+/**
+ * asyncio.ensure_future: a Future stays itself, a coroutine becomes a Task.
+ * @example
+ * const fut = ensureFuture(work()); // a Task
+ */
+export function ensureFuture<T>(aw: Awaitable<T>, options: { loop?: EventLoop } = {}): Future<T> {
+  if (isFuture(aw)) {
+    if (options.loop !== undefined && aw._loop !== options.loop) {
+      throw new ValueError('The future belongs to a different loop than the one specified as the loop argument');
+    }
+    return aw;
+  }
+  if (isCoroutine(aw)) {
+    const loop = options.loop ?? _getRunningLoop() ?? getEventLoop();
+    return loop.createTask(aw);
+  }
+  throw new TypeError(`An asyncio.Future, a coroutine or an awaitable is required, got ${repr(aw)}`);
+}
+
+/**
+ * asyncio.eager_task_factory (3.12): with `loop.setTaskFactory(eagerTaskFactory)`,
+ * `createTask` runs the coroutine at once until its first suspension; one that
+ * finishes without suspending gives an already-done Task.
+ */
+export const eagerTaskFactory: TaskFactory = (loop, coro, options) => new Task(coro, { loop, name: options.name, eagerStart: true });
+
+function setResultUnlessCancelled<T>(fut: Future<T>, result: T): void {
+  if (!fut.cancelled()) fut.setResult(result);
+}
+
+/**
+ * asyncio.sleep: suspend for `delay` seconds of loop time, then evaluate to
+ * `result`. `delay <= 0` is a bare `yield`: one loop iteration.
+ * @example
+ * yield* sleep(0.5);
+ * const x = yield* sleep(1, 'x');
+ */
+export function sleep(delay: number): Coroutine<void>;
+export function sleep<T>(delay: number, result: T): Coroutine<T>;
+export function sleep<T>(delay: number, result?: T): Coroutine<T | undefined> {
+  // Checked at the call, not at the first step, so a bad delay fails where it is written.
+  if (typeof delay !== 'number') throw new TypeError(`sleep() needs a number of seconds, got ${repr(delay)}`);
+  if (Number.isNaN(delay)) throw new ValueError('Invalid delay: NaN (not a number)');
+  return delay <= 0 ? sleep0(result) : sleepFor(delay, result);
+}
+
+function* sleep0<T>(result: T): Coroutine<T> {
+  yield; // Python's bare `yield` in __sleep0
+  return result;
+}
+
+function* sleepFor<T>(delay: number, result: T): Coroutine<T> {
+  const loop = getRunningLoop();
+  const future = loop.createFuture<T>();
+  const handle = loop.callLater(delay, setResultUnlessCancelled, future, result);
+  try {
+    return yield* future;
+  } finally {
+    handle.cancel();
+  }
+}
