@@ -36,6 +36,18 @@ export type Coroutine<T = void> = Generator<Suspension | undefined, T, unknown>;
 /** The callback type of `addDoneCallback`. */
 export type DoneCallback<T> = (future: Future<T>) => void;
 
+/**
+ * What a future stands for, when someone waits on it (see Future._waitInfo).
+ * `kind` names the operation ('gather', 'wait', 'shield', 'TaskGroup',
+ * 'Lock.acquire', 'Queue.get', …); `children` are the futures it waits for in
+ * turn; `resource` is the lock, queue, event… it belongs to.
+ */
+export interface WaitInfo {
+  kind: string;
+  children?: readonly Future<unknown>[];
+  resource?: object;
+}
+
 const PENDING = 0;
 const FINISHED = 1;
 const CANCELLED = 2;
@@ -75,6 +87,12 @@ export class Future<T = unknown> implements Iterable<Suspension> {
    * from the mistaken `yield fut` (not set).
    */
   _asyncioFutureBlocking = false;
+  /**
+   * @internal What waiting on this future means, for task trees and deadlock
+   * reports (lib/inspect). Set by whoever makes the future: gather/wait/shield
+   * list their children, locks and queues name themselves. Null: a plain future.
+   */
+  _waitInfo: WaitInfo | null = null;
   /** Where the future was created (debug mode only), as a stack string. */
   _sourceTraceback: string | null = null;
 

@@ -3,7 +3,8 @@
  * (PEP 3156) was. This file is the public surface and nothing else.
  */
 export * from './exceptions';
-export { Future, isFuture, type Coroutine, type Suspension, type DoneCallback, type FutureOptions } from './futures';
+export { Future, isFuture, type Coroutine, type Suspension, type DoneCallback, type FutureOptions, type WaitInfo } from './futures';
+export { asyncWith, type AsyncContextManager } from './contexts';
 export { coroutine, isCoroutine, CoroutineCall, type Frame } from './coroutines';
 export {
   Task,

@@ -1,0 +1,50 @@
+/**
+ * Async context managers: Python's `async with`, by hand.
+ *
+ *   async with cm as value:        const r = yield* asyncWith(cm, function* (value) {
+ *       body                            body
+ *                                    });
+ *
+ * `enter()` runs first and hands the body its value; `exit(error)` always
+ * runs after the body — with the body's error, or `undefined` when the body
+ * finished normally — and returning `true` swallows that error.
+ */
+import type { Coroutine } from './futures';
+import type { CoroutineCall } from './coroutines';
+
+/** Python's `__aenter__` / `__aexit__` pair. */
+export interface AsyncContextManager<T> {
+  /** `__aenter__`: what the body receives. */
+  enter(): Coroutine<T> | CoroutineCall<T>;
+  /** `__aexit__`: `error` is undefined when the body finished normally; return true to swallow the error. */
+  exit(error?: unknown): Coroutine<boolean | void> | CoroutineCall<boolean | void>;
+}
+
+/**
+ * `async with cm as value: body` — returns the body's result, or undefined
+ * when `exit` swallowed the body's error.
+ * @example
+ * const r = yield* asyncWith(new TaskGroup(), function* (tg) { tg.createTask(work(1)); return 7; });
+ * yield* asyncWith(lock, function* () { counter++; });
+ */
+export function asyncWith<T, R>(cm: AsyncContextManager<T>, body: (value: T) => Coroutine<R> | CoroutineCall<R>): Coroutine<R> {
+  // Checked at the call, so a mistake fails where it was written, with nothing entered.
+  if (cm === null || typeof cm !== 'object' || typeof cm.enter !== 'function' || typeof cm.exit !== 'function') {
+    throw new TypeError(`asyncWith() needs an async context manager (an object with enter() and exit()), got ${String(cm)}`);
+  }
+  if (typeof body !== 'function') throw new TypeError(`asyncWith() needs a body function (a function*), got ${typeof body}`);
+  return runWith(cm, body);
+}
+
+function* runWith<T, R>(cm: AsyncContextManager<T>, body: (value: T) => Coroutine<R> | CoroutineCall<R>): Coroutine<R> {
+  const value = yield* cm.enter();
+  let result: R;
+  try {
+    result = yield* body(value);
+  } catch (error) {
+    if ((yield* cm.exit(error)) === true) return undefined as R;
+    throw error;
+  }
+  yield* cm.exit(undefined);
+  return result;
+}
