@@ -42,3 +42,4 @@ export {
 } from './events';
 export { run, runSync, Runner, type RunOptions } from './runners';
 export { fromPromise, toPromise } from './promises';
+export { ThreadPoolExecutor, toThread, type ThreadPoolExecutorOptions, type ModuleFunction } from './executors'; // importing it registers the default executor

@@ -785,6 +785,8 @@ export class EventLoop {
    * Runs `fn(...args)` on a worker thread of `executor` (null: the default
    * pool, sized by the policy's maxWorkers); the result comes back as a Future.
    */
+  runInExecutor<A extends unknown[], R>(executor: Executor | null, fn: (...args: A) => R, ...args: A): Future<Awaited<R>>;
+  runInExecutor<T = unknown>(executor: Executor | null, fn: { module: string; export: string }, ...args: unknown[]): Future<T>;
   runInExecutor<T>(executor: Executor | null, fn: ExecutorFunction, ...args: unknown[]): Future<T> {
     this._checkClosed();
     const isSpec = fn !== null && typeof fn === 'object' && typeof (fn as { module?: unknown }).module === 'string' && typeof (fn as { export?: unknown }).export === 'string';

@@ -14,7 +14,9 @@ const args = [
   require.resolve('c8/bin/c8.js'),
   require.resolve('mocha/bin/mocha.js'),
   '--reporter', path.join(__dirname, 'reporter.js'),
+  // The whole suite, unless spec files are named (mocha flags such as --grep pass through).
   ...process.argv.slice(2),
+  ...(process.argv.slice(2).some((a) => a.endsWith('.ts')) ? [] : ['spec/**/*.spec.ts']),
 ];
 const res = spawnSync(process.execPath, args, {
   cwd: root,

@@ -1,0 +1,595 @@
+/**
+ * Executors (CPython: concurrent.futures.ThreadPoolExecutor, and asyncio's
+ * `loop.run_in_executor` / `asyncio.to_thread`): run functions on a pool of
+ * Node worker threads, in parallel with the loop, and get the result back as
+ * an asyncio Future.
+ *
+ * A Node worker thread has a heap of its own, so nothing is shared: the
+ * function travels as its source text (or as `{ module, export }`, which the
+ * worker `require`s), arguments and results travel by structured clone. That
+ * makes the pool behave like Python's ProcessPoolExecutor in what it accepts,
+ * and like its ThreadPoolExecutor in what it costs.
+ *
+ * Results come back on a MessageChannel per worker, in one of two ways, one
+ * for each driver of the loop:
+ * - async driver (`run`, `runUntilCompleteAsync`): Node delivers the port's
+ *   'message' event, and the result is handed to the loop with
+ *   `callSoonThreadsafe`, which wakes a loop waiting in Node;
+ * - synchronous driver (`runSync`, `runUntilComplete`): Node's event loop is
+ *   blocked, so no event ever fires. The pool registers a WaitSource: while
+ *   a job is outstanding the idle loop blocks on its wake-up cell (a
+ *   SharedArrayBuffer) with Atomics.wait, the worker notifies that cell after
+ *   posting its result, and `poll()` reads the ports with
+ *   `receiveMessageOnPort`.
+ * A message read by one path is gone from the port, so each result is
+ * delivered once; the future is settled only if it is still pending.
+ */
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import { Deque } from './deque';
+import { EventLoop, type Executor, type ExecutorFunction, type WaitSource } from './loop';
+import { getRunningLoop } from './events';
+import { InvalidStateError, RuntimeError, TimeoutError, ValueError } from './exceptions';
+import type { Coroutine, Future } from './futures';
+import { callableName, repr } from './repr';
+
+/** A function exported by a module: the worker does `require(module)[export]`. */
+export interface ModuleFunction {
+  /** An absolute path, a path relative to `process.cwd()` (`./jobs.js`), or a package name. */
+  module: string;
+  export: string;
+}
+
+/** Options of `new ThreadPoolExecutor()`. */
+export interface ThreadPoolExecutorOptions {
+  /** How many worker threads at most (default: `os.availableParallelism()`). */
+  maxWorkers?: number | null;
+}
+
+/**
+ * The program each worker thread runs (plain JavaScript, so it works the
+ * same under ts-node and from dist/). It compiles each function's source
+ * once, runs one job at a time, awaits a returned promise, posts the outcome
+ * on its port, then notifies the wake-up cells of the loops waiting for it.
+ */
+const WORKER_SOURCE = String.raw`'use strict';
+const { workerData } = require('node:worker_threads');
+const { createRequire } = require('node:module');
+const path = require('node:path');
+const port = workerData.port;
+const posted = new Int32Array(workerData.posted);
+// Functions and modules resolve names the way code in process.cwd() would.
+const userRequire = createRequire(path.join(process.cwd(), '[tulip executor]'));
+const compiled = new Map();
+let current = null; // the job running now: { id, wakes }
+
+function compile(body) {
+  let fn = compiled.get(body);
+  if (fn === undefined) {
+    if (compiled.size >= 1000) compiled.clear();
+    fn = new Function('require', body)(userRequire);
+    compiled.set(body, fn);
+  }
+  return fn;
+}
+
+function load(moduleName, exportName) {
+  const fn = userRequire(moduleName)[exportName];
+  if (typeof fn !== 'function') {
+    throw new TypeError('module ' + moduleName + ' has no function export ' + JSON.stringify(exportName) + ' (found ' + typeof fn + ')');
+  }
+  return fn;
+}
+
+function describe(e) {
+  if (e !== null && typeof e === 'object' && typeof e.message === 'string') {
+    const props = {};
+    for (const key of Object.keys(e)) {
+      if (key === 'name' || key === 'message' || key === 'stack') continue;
+      try { props[key] = structuredClone(e[key]); } catch (_) { /* not sendable: dropped */ }
+    }
+    return { name: String(e.name || 'Error'), message: e.message, stack: typeof e.stack === 'string' ? e.stack : undefined, props };
+  }
+  try { return { value: structuredClone(e) }; } catch (_) { return { value: String(e) }; }
+}
+
+function finish(job, reply) {
+  if (current !== job) return; // already finished (an uncaught error came first)
+  current = null;
+  try {
+    port.postMessage(reply);
+  } catch (e) {
+    port.postMessage({ id: job.id, error: describe(new TypeError('the result could not be sent back to the loop: ' + e.message +
+      ' (results go through structured clone, which refuses functions, symbols and host objects)')) });
+  }
+  Atomics.add(posted, 0, 1);
+  for (const wake of job.wakes) { Atomics.store(wake, 0, 1); Atomics.notify(wake, 0); }
+}
+
+async function run(message) {
+  const job = { id: message.id, wakes: [new Int32Array(message.wake)] };
+  if (message.also !== undefined) for (const b of message.also) job.wakes.push(new Int32Array(b));
+  current = job;
+  let reply;
+  try {
+    const fn = message.body !== undefined ? compile(message.body) : load(message.module, message.export);
+    let value = fn(...message.args);
+    if (value !== null && (typeof value === 'object' || typeof value === 'function') && typeof value.then === 'function') value = await value;
+    reply = { id: job.id, value };
+  } catch (e) {
+    reply = { id: job.id, error: describe(e) };
+  }
+  finish(job, reply);
+}
+
+port.on('message', (message) => {
+  if (message.id !== undefined) { run(message); return; }
+  // A loop waits for a free worker: wake it when the current job ends.
+  const wake = new Int32Array(message.wake);
+  if (current !== null) current.wakes.push(wake);
+  else { Atomics.store(wake, 0, 1); Atomics.notify(wake, 0); }
+});
+// An error nobody caught (a stray timer of the job) fails the running job; the worker lives on.
+process.on('uncaughtException', (e) => {
+  if (current !== null) finish(current, { id: current.id, error: describe(e) });
+  else console.error(e);
+});
+// The job ended the thread (process.exit): say so, or a synchronous loop would wait forever.
+process.on('exit', (code) => {
+  if (current !== null) finish(current, { id: current.id, exited: code });
+});
+`;
+
+/** What the loop sends a worker: the function and its arguments, and the loop's wake-up cell. */
+interface JobMessage {
+  id: number;
+  body?: string;
+  module?: string;
+  export?: string;
+  args: unknown[];
+  wake: ArrayBufferLike;
+  also?: ArrayBufferLike[];
+}
+
+/** What a worker sends back: a value, an error, or that its thread exited. */
+interface ReplyMessage {
+  id: number;
+  value?: unknown;
+  error?: { name: string; message: string; stack?: string; props: Record<string, unknown> } | { value: unknown };
+  exited?: number;
+}
+
+const QUEUED = 0;
+const RUNNING = 1;
+const DONE = 2;
+
+interface Job {
+  id: number;
+  loop: EventLoop;
+  future: Future<unknown>;
+  link: LoopLink;
+  name: string;
+  message: JobMessage;
+  state: typeof QUEUED | typeof RUNNING | typeof DONE;
+}
+
+class PoolWorker {
+  job: Job | null = null;
+  dead = false;
+  constructor(readonly worker: Worker, readonly port: MessagePort) {}
+}
+
+/** One loop's view of the pool: the WaitSource the synchronous driver waits on. */
+class LoopLink implements WaitSource {
+  queued = 0;
+  running = 0;
+  remove: () => void = noop;
+  constructor(readonly pool: ThreadPoolExecutor, readonly loop: EventLoop) {}
+
+  busy(): boolean {
+    return this.queued + this.running > 0;
+  }
+
+  poll(): void {
+    this.pool._poll();
+  }
+}
+
+function noop(): void {}
+
+// Errors rebuilt with their own class when it is a builtin (or one of tulip's); others are Errors with that name.
+const ERROR_CLASSES: Record<string, new (message?: string) => Error> = {
+  Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
+  RuntimeError, ValueError, TimeoutError, InvalidStateError,
+};
+
+/** The exception a worker's error message stands for. */
+function rebuildError(job: Job, reply: ReplyMessage): unknown {
+  if (reply.exited !== undefined) {
+    return new RuntimeError(`the worker thread running ${job.name} exited (code ${reply.exited}) before the job finished`);
+  }
+  const error = reply.error as NonNullable<ReplyMessage['error']>;
+  if ('value' in error) {
+    // `throw 42` comes back as 42; a future cannot hold undefined or null as its exception.
+    return error.value ?? new Error(`${job.name} threw ${error.value}`);
+  }
+  const Class = Object.prototype.hasOwnProperty.call(ERROR_CLASSES, error.name) ? ERROR_CLASSES[error.name] : Error;
+  const err = new Class(error.message);
+  if (err.name !== error.name) err.name = error.name;
+  err.stack = error.stack ?? `${error.name}: ${error.message}`;
+  return Object.assign(err, error.props);
+}
+
+/** Runs on the loop: finishes the job's future with the worker's reply, unless it was cancelled meanwhile. */
+function settle(job: Job, reply: ReplyMessage): void {
+  if (job.future.done()) return; // cancelled while running: concurrent.futures ignores the result too
+  if (reply.error === undefined && reply.exited === undefined) job.future.setResult(reply.value);
+  else job.future.setException(rebuildError(job, reply));
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const NATIVE_CODE = /\{\s*\[native code\]\s*\}\s*$/;
+const functionBodies = new WeakMap<Function, string>();
+
+/**
+ * The text a worker compiles to get `fn` back (cached per function). Tries,
+ * in order: binding the function to its own name (so `const fib = (n) => …
+ * fib(n - 1)` can call itself), the plain expression, and a method shorthand
+ * (`f(x) { … }`) wrapped in an object literal.
+ */
+function functionBody(fn: Function): string {
+  let body = functionBodies.get(fn);
+  if (body !== undefined) return body;
+  const text = Function.prototype.toString.call(fn);
+  const name = callableName(fn);
+  if (NATIVE_CODE.test(text)) {
+    throw new TypeError(`cannot run ${name} on a worker thread: it is a native or bound function, so it has no source text to send; wrap it in a function of your own, e.g. (x) => Math.sqrt(x), or pass { module, export }`);
+  }
+  if (/^class\b/.test(text)) throw new TypeError(`cannot run ${name} on a worker thread: it is a class; pass a function`);
+  const kind = fn.constructor?.name;
+  if (kind === 'GeneratorFunction' || kind === 'AsyncGeneratorFunction') {
+    // CPython: "coroutines cannot be used with run_in_executor()".
+    throw new TypeError(`coroutines cannot be used with an executor: ${name} is a generator function; run it on the loop with createTask(${name}()) instead`);
+  }
+  const candidates = [`return (${text});`, `return Object.values({ ${text} })[0];`];
+  if (IDENTIFIER.test(fn.name)) candidates.unshift(`const ${fn.name} = (${text});\nreturn ${fn.name};`);
+  for (const candidate of candidates) {
+    try {
+      new Function('require', candidate); // compiles only: a syntax check
+      body = candidate;
+      break;
+    } catch {
+      /* try the next form */
+    }
+  }
+  if (body === undefined) throw new TypeError(`cannot run ${name} on a worker thread: its source text does not compile on its own; pass { module, export } instead`);
+  body += `\n//# sourceURL=executor:${name.replace(/\s/g, '_')}`; // stack traces in the worker name the function
+  functionBodies.set(fn, body);
+  return body;
+}
+
+/** Checks `fn` at the call site: a function, or `{ module, export }` with two strings. */
+function checkFunction(fn: unknown, api: string): asserts fn is ExecutorFunction {
+  if (typeof fn === 'function') return;
+  if (fn !== null && typeof fn === 'object') {
+    const { module, export: exportName } = fn as Partial<ModuleFunction>;
+    if (typeof module === 'string' && module !== '' && typeof exportName === 'string') return;
+  }
+  throw new TypeError(`${api}() needs a function or { module: string, export: string }, got ${repr(fn)}`);
+}
+
+/** A DataCloneError from postMessage/structuredClone, said in terms of what the caller passed. */
+function unsendable(error: unknown, name: string): TypeError {
+  const detail = error instanceof Error ? error.message : String(error);
+  return new TypeError(`the arguments of ${name} cannot be sent to a worker thread (${detail}); arguments go through structured clone, which refuses functions, symbols and host objects (class instances arrive as plain objects)`);
+}
+
+/**
+ * concurrent.futures.ThreadPoolExecutor on Node worker threads: up to
+ * `maxWorkers` threads, started lazily and reused, run submitted functions
+ * in parallel with the loop and with each other. It is the loop's default
+ * executor (`loop.runInExecutor(null, …)`, `toThread`), sized by the loop's
+ * or the policy's `maxWorkers`.
+ *
+ * What a job can be:
+ * - a self-contained function, sent by its source text and rebuilt in the
+ *   worker: it cannot close over outer variables (pass them as arguments),
+ *   but it may call itself by its name, and may `require()` modules
+ *   (resolved from `process.cwd()`);
+ * - `{ module, export }`: the worker requires the module — an absolute path,
+ *   a path relative to `process.cwd()`, or a package name — and calls the
+ *   export (a CommonJS or plain JavaScript module; the worker does not load
+ *   ts-node).
+ * Arguments and results go through structured clone; a returned promise is
+ * awaited in the worker. An error thrown there comes back as the future's
+ * exception with its name, message, stack and own properties.
+ *
+ * Cancelling the future of a queued job removes the job; a running job
+ * cannot be stopped (as in concurrent.futures): its result is ignored.
+ * `shutdown()` terminates the threads and cancels the futures of the jobs
+ * still queued or running (Python's `shutdown(cancel_futures=True)`, minus
+ * the waiting). Idle threads never keep Node alive.
+ * @example
+ * const pool = new ThreadPoolExecutor({ maxWorkers: 2 });
+ * function fib(n: number): number { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+ * const [a, b] = yield* gather([loop.runInExecutor(pool, fib, 30), loop.runInExecutor(pool, fib, 31)]);
+ * pool.shutdown();
+ */
+export class ThreadPoolExecutor implements Executor {
+  /** The most threads this pool runs at once. */
+  readonly maxWorkers: number;
+  private _workers: PoolWorker[] = [];
+  private _idle: PoolWorker[] = [];
+  private _queue = new Deque<Job>();
+  private _queuedTotal = 0;
+  private _links = new Map<EventLoop, LoopLink>();
+  private _jobs = new Map<Future<unknown>, Job>();
+  private _nextId = 1;
+  private _shutdown = false;
+  // Workers count the results they post here; poll() reads the ports only when the count moved.
+  private _posted = new Int32Array(new SharedArrayBuffer(4));
+  private _seen = 0;
+
+  constructor(options: ThreadPoolExecutorOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError('ThreadPoolExecutor options must be an object');
+    const max = options.maxWorkers;
+    if (max == null) {
+      this.maxWorkers = availableParallelism();
+    } else {
+      if (typeof max !== 'number') throw new TypeError(`maxWorkers must be a number, got ${repr(max)}`);
+      // CPython: ValueError("max_workers must be greater than 0").
+      if (!Number.isInteger(max) || max <= 0) throw new ValueError(`maxWorkers must be a positive integer, got ${repr(max)}`);
+      this.maxWorkers = max;
+    }
+  }
+
+  /**
+   * Schedules `fn(...args)` on a worker thread; the Future (of `loop`) gets
+   * its result or its exception. Bad input is a TypeError here, before
+   * anything is scheduled; after `shutdown()` it is a RuntimeError.
+   */
+  submit<T>(loop: EventLoop, fn: ExecutorFunction, args: unknown[]): Future<T> {
+    if (!(loop instanceof EventLoop)) throw new TypeError(`submit() needs an EventLoop first, got ${repr(loop)}`);
+    checkFunction(fn, 'submit');
+    if (!Array.isArray(args)) throw new TypeError(`submit() needs the arguments as an array, got ${repr(args)}`);
+    if (this._shutdown) throw new RuntimeError('cannot schedule new futures after shutdown');
+    loop._checkClosed();
+    const id = this._nextId++;
+    const message: JobMessage = { id, args, wake: loop._wake.buffer };
+    let name: string;
+    if (typeof fn === 'function') {
+      message.body = functionBody(fn);
+      name = callableName(fn);
+    } else {
+      // A relative path means relative to the current directory, wherever the worker runs.
+      message.module = fn.module.startsWith('.') ? path.resolve(fn.module) : fn.module;
+      message.export = fn.export;
+      name = `${fn.module}#${fn.export}`;
+    }
+    let worker = this._idle.pop() ?? (this._workers.length < this.maxWorkers ? this._spawn() : null);
+    if (worker !== null) {
+      try {
+        worker.port.postMessage(message);
+      } catch (e) {
+        this._becomeIdle(worker);
+        throw unsendable(e, name);
+      }
+    } else {
+      try {
+        message.args = structuredClone(args); // checks them now, and keeps them as they are at submit time
+      } catch (e) {
+        throw unsendable(e, name);
+      }
+    }
+    const future = loop.createFuture<T>();
+    const job: Job = { id, loop, future: future as Future<unknown>, link: this._link(loop), name, message, state: QUEUED };
+    if (worker !== null) this._started(worker, job);
+    else this._enqueue(job);
+    this._jobs.set(job.future, job);
+    future.addDoneCallback(this._futureDone);
+    return future;
+  }
+
+  /**
+   * Stops the pool: terminates its threads (so a finished program exits) and
+   * cancels the futures of jobs still queued or running. Idempotent; later
+   * `submit` calls are a RuntimeError. `loop.close()` and
+   * `loop.shutdownDefaultExecutor()` call it for the default pool.
+   */
+  shutdown(): void {
+    if (this._shutdown) return;
+    this._shutdown = true;
+    for (const job of this._jobs.values()) {
+      job.state = DONE;
+      // A closed loop can schedule nothing, not even the callbacks of a cancel.
+      if (!job.loop.isClosed()) job.future.cancel('the executor was shut down');
+    }
+    this._jobs.clear();
+    this._queue.clear();
+    this._queuedTotal = 0;
+    for (const link of this._links.values()) link.remove();
+    this._links.clear();
+    for (const w of this._workers) {
+      w.dead = true;
+      w.port.close();
+      void w.worker.terminate();
+    }
+    this._workers = [];
+    this._idle = [];
+  }
+
+  toString(): string {
+    if (this._shutdown) return `<ThreadPoolExecutor maxWorkers=${this.maxWorkers} shutdown>`;
+    return `<ThreadPoolExecutor maxWorkers=${this.maxWorkers} workers=${this._workers.length} idle=${this._idle.length} queued=${this._queuedTotal}>`;
+  }
+
+  /** @internal The synchronous driver's poll: reads every result the workers posted. */
+  _poll(): void {
+    if (Atomics.load(this._posted, 0) === this._seen) return;
+    for (const w of this._workers.slice()) this._drain(w);
+  }
+
+  // ---- internals ----
+
+  private _drain(w: PoolWorker): void {
+    let received: { message: unknown } | undefined;
+    while (!w.dead && (received = receiveMessageOnPort(w.port)) !== undefined) this._onReply(w, received.message as ReplyMessage);
+  }
+
+  private _spawn(): PoolWorker {
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { port: port2, posted: this._posted.buffer },
+      transferList: [port2],
+    });
+    const w = new PoolWorker(worker, port1);
+    port1.on('message', (reply: ReplyMessage) => this._onReply(w, reply));
+    port1.unref(); // the worker's own ref keeps Node alive while a job runs
+    worker.on('error', noop); // the 'exit' that follows says it all
+    worker.on('exit', (code: number) => {
+      this._drain(w); // a last reply may still be waiting on the port
+      if (!w.dead) this._retire(w, code);
+    });
+    this._workers.push(w);
+    return w;
+  }
+
+  /** The loop's link, registered as a wait source while the loop has jobs here. */
+  private _link(loop: EventLoop): LoopLink {
+    let link = this._links.get(loop);
+    if (link === undefined) {
+      link = new LoopLink(this, loop);
+      this._links.set(loop, link);
+      link.remove = loop._addWaitSource(link);
+    }
+    return link;
+  }
+
+  private _release(link: LoopLink): void {
+    if (link.queued + link.running > 0 || this._links.get(link.loop) !== link) return;
+    link.remove();
+    this._links.delete(link.loop);
+    // A virtual clock waiting in Node for this job (say, a cancelled one) may jump now.
+    if (link.loop._hostIdle) link.loop._wakeHost();
+  }
+
+  private _enqueue(job: Job): void {
+    this._queue.push(job);
+    this._queuedTotal++;
+    if (job.link.queued++ === 0) {
+      // Its loop will block until a worker is free: every busy worker must wake it when its job ends.
+      for (const w of this._workers) {
+        if (w.job !== null && w.job.link !== job.link) w.port.postMessage({ wake: job.link.loop._wake.buffer });
+      }
+    }
+  }
+
+  private _started(w: PoolWorker, job: Job): void {
+    w.job = job;
+    job.state = RUNNING;
+    job.link.running++;
+    w.worker.ref(); // a running job keeps Node alive
+  }
+
+  private _becomeIdle(w: PoolWorker): void {
+    w.worker.unref(); // an idle pool never keeps Node alive
+    this._idle.push(w);
+  }
+
+  /** The next live queued job goes to worker `w`; with none, `w` becomes idle. */
+  private _dispatch(w: PoolWorker): void {
+    let job: Job | undefined;
+    while ((job = this._queue.shift()) !== undefined) {
+      if (job.state !== QUEUED) continue; // cancelled and already counted out
+      this._queuedTotal--;
+      job.link.queued--;
+      if (job.future.done() || job.loop.isClosed()) {
+        job.state = DONE;
+        this._jobs.delete(job.future);
+        this._release(job.link);
+        continue;
+      }
+      if (this._queuedTotal > job.link.queued) job.message.also = this._otherWaitingLoops(job.link);
+      w.port.postMessage(job.message);
+      this._started(w, job);
+      return;
+    }
+    this._becomeIdle(w);
+  }
+
+  /** Wake-up cells of the other loops with queued jobs: whoever frees a worker must wake them. */
+  private _otherWaitingLoops(own: LoopLink): ArrayBufferLike[] {
+    const cells: ArrayBufferLike[] = [];
+    for (const link of this._links.values()) if (link !== own && link.queued > 0) cells.push(link.loop._wake.buffer);
+    return cells;
+  }
+
+  /** A worker answered (through 'message' or poll): hand the outcome to the job's loop, give the worker more work. */
+  private _onReply(w: PoolWorker, reply: ReplyMessage): void {
+    this._seen = (this._seen + 1) | 0;
+    const job = w.job;
+    if (job === null || job.id !== reply.id) return;
+    w.job = null;
+    this._finish(job, reply);
+    if (reply.exited !== undefined) this._retire(w, reply.exited);
+    else this._dispatch(w);
+  }
+
+  private _finish(job: Job, reply: ReplyMessage): void {
+    job.state = DONE;
+    job.link.running--;
+    this._jobs.delete(job.future);
+    // As CPython's wrap_future: the outcome reaches the loop through callSoonThreadsafe, unless it closed.
+    if (!job.loop.isClosed() && !job.future.done()) job.loop.callSoonThreadsafe(settle, job, reply);
+    this._release(job.link);
+  }
+
+  /** A worker thread ended: fail its job, forget it, and start another for the queue if needed. */
+  private _retire(w: PoolWorker, code: number): void {
+    w.dead = true;
+    this._workers.splice(this._workers.indexOf(w), 1);
+    const i = this._idle.indexOf(w);
+    if (i >= 0) this._idle.splice(i, 1);
+    w.port.close();
+    void w.worker.terminate();
+    const job = w.job;
+    w.job = null;
+    if (job !== null) this._finish(job, { id: job.id, exited: code });
+    if (this._queuedTotal > 0 && this._workers.length < this.maxWorkers) this._dispatch(this._spawn());
+  }
+
+  /** Done callback of every job's future: a job cancelled while queued leaves the queue. */
+  private _futureDone = (future: Future<unknown>): void => {
+    const job = this._jobs.get(future);
+    if (job === undefined || job.state !== QUEUED) return; // finished, or running: its result will be ignored
+    job.state = DONE; // left in the deque; _dispatch skips it
+    this._jobs.delete(future);
+    this._queuedTotal--;
+    job.link.queued--;
+    this._release(job.link);
+  };
+}
+
+// The loop makes its default executor with this (the size comes from the loop's or the policy's maxWorkers).
+EventLoop._defaultExecutorFactory = (maxWorkers) => new ThreadPoolExecutor({ maxWorkers });
+
+/**
+ * asyncio.to_thread: a coroutine that runs `fn(...args)` on the running
+ * loop's default executor (a worker thread) and returns its result. `fn` is
+ * a self-contained function or `{ module, export }` (see ThreadPoolExecutor).
+ * @example
+ * function fib(n: number): number { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+ * const n = yield* toThread(fib, 30); // the loop keeps running other tasks meanwhile
+ */
+export function toThread<F extends (...args: never[]) => unknown>(fn: F, ...args: Parameters<F>): Coroutine<Awaited<ReturnType<F>>>;
+export function toThread<T = unknown>(fn: ModuleFunction, ...args: unknown[]): Coroutine<T>;
+export function toThread(fn: ExecutorFunction, ...args: unknown[]): Coroutine<unknown> {
+  checkFunction(fn, 'toThread');
+  return runInDefaultExecutor(fn, args);
+}
+
+function* runInDefaultExecutor(fn: ExecutorFunction, args: unknown[]): Coroutine<unknown> {
+  return yield* getRunningLoop().runInExecutor(null, fn, ...args);
+}
