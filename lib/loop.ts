@@ -164,6 +164,8 @@ export class EventLoop {
   /** @internal */ _executorShutdownCalled = false;
   /** @internal */ _maxWorkers: number | undefined;
   /** @internal */ _random: (() => number) | null = null;
+  /** @internal The seed of `_random`, shown by toString() and deadlock reports so a failing schedule can be replayed. */
+  _shuffleSeed: number | null = null;
   /** @internal The future runUntilComplete waits for (for deadlock reports). */ _awaiting: Future<unknown> | null = null;
   // The async driver's state while it waits in Node.
   /** @internal */ _hostIdle = false;
@@ -181,6 +183,7 @@ export class EventLoop {
         throw new TypeError(`shuffle must be an integer seed, got ${repr(options.shuffle)}`);
       }
       this._random = seededRandom(options.shuffle);
+      this._shuffleSeed = options.shuffle;
     }
     if (options.maxWorkers !== undefined) {
       if (!Number.isInteger(options.maxWorkers) || options.maxWorkers <= 0) {
@@ -333,11 +336,24 @@ export class EventLoop {
   }
 
   private _runTimed(handle: Handle): void {
+    // CPython's _format_handle: a slow step of a Task is reported as the Task,
+    // not as its anonymous step callback. Found before running: a task that
+    // finishes in this step leaves _tasks. (Debug mode only.)
+    let task: Task<unknown> | null = null;
+    if (handle._args === null) {
+      const cb = handle._callback;
+      for (const t of this._tasks) {
+        if (t._stepFn === cb || t._wakeupFn === cb || t._throwFn === cb) {
+          task = t;
+          break;
+        }
+      }
+    }
     const t0 = performance.now();
     handle._run();
     const dt = (performance.now() - t0) / 1000;
     if (dt >= this.slowCallbackDuration) {
-      console.warn(`Executing ${handle} took ${dt.toFixed(3)} seconds`);
+      console.warn(`Executing ${task ?? handle} took ${dt.toFixed(3)} seconds`);
     }
   }
 
@@ -424,18 +440,11 @@ export class EventLoop {
     for (const source of this._waitSources) source.poll();
   }
 
-  /** @internal The `deadlock:` message: what the run waits for, and the tasks stuck waiting. */
+  /** @internal The `deadlock:` message: what the run waits for, wait cycles, the task tree (lib/inspect/deadlock.ts). */
   _describeDeadlock(): string {
-    const what = this._awaiting !== null ? `runUntilComplete() waits for ${this._awaiting}` : 'runForever() waits for stop()';
-    const lines = [
-      `deadlock: ${what}, but nothing can make progress: no callbacks are ready, no timers are scheduled and no host I/O is outstanding.`,
-    ];
-    const waiting = [...this._tasks].filter((t) => !t.done());
-    if (waiting.length > 0) {
-      lines.push('Tasks still waiting:');
-      for (const t of waiting) lines.push(`  ${t}`);
-    }
-    return lines.join('\n');
+    // Loaded here, not at the top: lib/inspect imports this module (the same pattern as events.ts).
+    const { formatDeadlock } = require('./inspect/deadlock') as typeof import('./inspect/deadlock');
+    return formatDeadlock(this);
   }
 
   // ---- the async driver ----
@@ -786,7 +795,7 @@ export class EventLoop {
    * pool, sized by the policy's maxWorkers); the result comes back as a Future.
    */
   runInExecutor<A extends unknown[], R>(executor: Executor | null, fn: (...args: A) => R, ...args: A): Future<Awaited<R>>;
-  runInExecutor<T = unknown>(executor: Executor | null, fn: { module: string; export: string }, ...args: unknown[]): Future<T>;
+  runInExecutor<T = unknown>(executor: Executor | null, fn: ExecutorFunction, ...args: unknown[]): Future<T>;
   runInExecutor<T>(executor: Executor | null, fn: ExecutorFunction, ...args: unknown[]): Future<T> {
     this._checkClosed();
     const isSpec = fn !== null && typeof fn === 'object' && typeof (fn as { module?: unknown }).module === 'string' && typeof (fn as { export?: unknown }).export === 'string';
@@ -823,6 +832,7 @@ export class EventLoop {
   }
 
   toString(): string {
-    return `<EventLoop running=${this._running} closed=${this._closed} debug=${this._debug} clock=${this._clock.kind}>`;
+    const seed = this._shuffleSeed !== null ? ` shuffle=${this._shuffleSeed}` : ''; // the seed replays a failing schedule
+    return `<EventLoop running=${this._running} closed=${this._closed} debug=${this._debug} clock=${this._clock.kind}${seed}>`;
   }
 }
