@@ -20,15 +20,17 @@ export class Heap<T> {
   push(item: T): void {
     const items = this.items;
     items.push(item);
-    // sift up
+    // Sift up by swapping, so that if `less` throws (a user's comparison in a
+    // PriorityQueue can), every item is still in the heap exactly once.
     let i = items.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(item, items[parent])) break;
+      if (!this.less(items[i], items[parent])) break;
+      const t = items[i];
       items[i] = items[parent];
+      items[parent] = t;
       i = parent;
     }
-    items[i] = item;
   }
 
   /** Removes and returns the smallest item. */
@@ -62,15 +64,15 @@ export class Heap<T> {
   private siftDown(i: number): void {
     const items = this.items;
     const n = items.length;
-    const item = items[i];
     for (;;) {
       let child = 2 * i + 1;
       if (child >= n) break;
       if (child + 1 < n && this.less(items[child + 1], items[child])) child++;
-      if (!this.less(items[child], item)) break;
+      if (!this.less(items[child], items[i])) break;
+      const t = items[i]; // swap, as in push: a throwing `less` loses nothing
       items[i] = items[child];
+      items[child] = t;
       i = child;
     }
-    items[i] = item;
   }
 }
