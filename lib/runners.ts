@@ -168,11 +168,15 @@ export async function run<T>(main: Main<T>, options: RunOptions = {}): Promise<T
   checkMain(main, 'run');
   if (_getRunningLoop() !== null) throw new RuntimeError('asyncio.run() cannot be called from a running event loop');
   const runner = new Runner(options);
+  let result: T;
   try {
-    return await runner.run(main);
-  } finally {
-    await runner.closeAsync();
+    result = await runner.run(main);
+  } catch (error) {
+    await cleanUpAfter(error, () => runner.closeAsync());
+    throw error;
   }
+  await runner.closeAsync();
+  return result;
 }
 
 /**
@@ -185,9 +189,27 @@ export function runSync<T>(main: Main<T>, options: RunOptions = {}): T {
   checkMain(main, 'runSync');
   if (_getRunningLoop() !== null) throw new RuntimeError('runSync() cannot be called from a running event loop');
   const runner = new Runner(options);
+  let result: T;
   try {
-    return runner.runSync(main);
-  } finally {
-    runner.close();
+    result = runner.runSync(main);
+  } catch (error) {
+    void cleanUpAfter(error, () => runner.close());
+    throw error;
+  }
+  runner.close();
+  return result;
+}
+
+/**
+ * Cleans up after the run failed. The run's own error is the one to report:
+ * a second failure while cleaning up (say, tasks that await each other in a
+ * cycle overflow the stack when cancelled, as in CPython) is logged, not
+ * allowed to replace it.
+ */
+async function cleanUpAfter(error: unknown, close: () => void | Promise<void>): Promise<void> {
+  try {
+    await close();
+  } catch (cleanupError) {
+    console.error(`Error while cleaning up after a failed run (${repr(error)}):`, cleanupError);
   }
 }

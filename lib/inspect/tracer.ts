@@ -1,0 +1,290 @@
+/**
+ * Tracer: an instrument that records what the loop does as a typed event
+ * stream (lib/inspect/trace-events.ts), then renders it — narrate() in plain
+ * English, timeline() as text lanes, toSVG(), toChromeTrace().
+ *
+ * The one thing the hooks do not hand over directly is the wake-up edge —
+ * "Task 'b' set the future Task 'a' was waiting for, so 'a' runs again". It
+ * is pieced together from three moments:
+ *   1. afterTaskStep: the task suspends on future F (its `_futWaiter`);
+ *   2. callbackScheduled: F's done callbacks are scheduled, which happens
+ *      inside `setResult`/`cancel`, so the loop's current task is the one
+ *      that completed F (or a plain callback is running: a timer, say);
+ *   3. beforeTaskStep: the task steps again, and F is done — that is the wake-up.
+ */
+import { Future } from '../futures';
+import { Task } from '../tasks';
+import { TimerHandle, type Handle } from '../handles';
+import { _getRunningLoop } from '../events';
+import { callableName, repr } from '../repr';
+import { handleArgs } from './describe';
+import { narrate, timeline, type NarrateOptions, type TimelineOptions } from './render-text';
+import { toSVG, type SVGOptions } from './render-svg';
+import { toChromeTrace } from './chrome-trace';
+import type { EventLoop, Instrument } from '../loop';
+import type { FutureRef, Outcome, StepAction, StepCause, TaskRef, TraceEvent } from './trace-events';
+
+type CallbackKind = 'step' | 'wakeup' | 'throw';
+
+interface DoneInfo {
+  seq: number;
+  outcome: Outcome;
+  value: string;
+  by: TaskRef | null;
+  callback: string | null;
+}
+
+// Distributes Omit over the union, so each event type keeps its own fields.
+type EventFields = TraceEvent extends infer E ? (E extends TraceEvent ? Omit<E, 'seq' | 'time'> : never) : never;
+
+/** A short repr for results and exceptions in the trace. */
+function short(value: unknown): string {
+  const s = repr(value);
+  return s.length > 60 ? `${s.slice(0, 59)}…` : s; // at most 60 characters
+}
+
+/**
+ * Records every decision of the loops it is attached to, with loop time, and
+ * renders the record (tulip's own; in the spirit of Trio's Instrument-based
+ * Tracer and curio's schedtrace). Attach it with `loop.addInstrument(tracer)`.
+ * @example
+ * const tracer = new Tracer();
+ * loop.addInstrument(tracer);
+ * loop.runUntilComplete(main());
+ * console.log(tracer.narrate());   // t=0.000 Task 'main' starts …
+ * console.log(tracer.timeline());  // one lane per task
+ */
+export class Tracer implements Instrument {
+  /** The events recorded so far, in order. */
+  readonly events: TraceEvent[] = [];
+
+  private readonly futureIds = new WeakMap<Future<unknown>, number>();
+  private nextId = 1;
+  private nextSeq = 0;
+  /** A task's step / wakeup / throw callback → the task, so ready callbacks can be told apart. */
+  private readonly callbackTasks = new WeakMap<Function, [Task<unknown>, CallbackKind]>();
+  private readonly knownLoops = new WeakSet<EventLoop>();
+  private lastLoop: EventLoop | null = null;
+  /** The future each suspended task waits on (moment 1 above). */
+  private readonly suspendedOn = new WeakMap<Task<unknown>, Future<unknown>>();
+  private readonly lastAction = new WeakMap<Task<unknown>, StepAction>();
+  /** Who completed each future (moment 2). */
+  private readonly doneInfo = new WeakMap<Future<unknown>, DoneInfo>();
+  /** Futures a timer will complete (sleeps), with the timer's deadline. */
+  private readonly timerFutures = new WeakMap<Future<unknown>, number>();
+  /** Tasks whose creation the tracer saw (their first step is a start, not a resume). */
+  private readonly created = new WeakSet<Task<unknown>>();
+  private currentCallback: Handle | null = null;
+  /** The future whose done callback (a task's wakeup) is running now: what the next step wakes from. */
+  private wakingFuture: Future<unknown> | null = null;
+  private currentCallbackText = '';
+
+  /** Forgets every event recorded so far (ids and sequence numbers keep counting). */
+  clear(): void {
+    this.events.length = 0;
+  }
+
+  // ---- the hooks ----
+
+  taskCreated(task: Task<unknown>): void {
+    const loop = this.learn(task._loop);
+    this.learnTask(task);
+    this.created.add(task);
+    this.record(loop, { type: 'taskCreated', task: this.taskRef(task), by: this.currentTaskRef(loop) });
+  }
+
+  beforeTaskStep(task: Task<unknown>): void {
+    const loop = this.learn(task._loop);
+    this.learnTask(task);
+    this.record(loop, { type: 'stepStart', task: this.taskRef(task), cause: this.causeOf(task) });
+  }
+
+  afterTaskStep(task: Task<unknown>, yielded: unknown): void {
+    const loop = this.learn(task._loop);
+    let action: StepAction;
+    let future: FutureRef | null = null;
+    let until: number | null = null;
+    if (task.done()) {
+      action = 'done';
+    } else if (yielded instanceof Future && task._futWaiter === yielded) {
+      this.suspendedOn.set(task, yielded);
+      future = this.futureRef(yielded);
+      // A plain future a timer completes is a sleep (a combinator's future says what it is itself).
+      const when = yielded._waitInfo === null ? this.timerFutures.get(yielded) : undefined;
+      action = when === undefined ? 'await' : 'sleep';
+      if (when !== undefined) until = when;
+    } else {
+      action = yielded === undefined ? 'yield' : 'error';
+    }
+    this.lastAction.set(task, action);
+    this.record(loop, { type: 'stepEnd', task: this.taskRef(task), action, future, until });
+  }
+
+  taskDone(task: Task<unknown>): void {
+    const loop = this.learn(task._loop);
+    this.record(loop, { type: 'taskDone', task: this.taskRef(task), ...outcomeOf(task) });
+  }
+
+  callbackScheduled(handle: Handle): void {
+    const loop = this.learn(handle._loop);
+    if (handle._args === null) {
+      // Done callbacks are scheduled by setResult/setException/cancel, while the completer runs.
+      const fut = handle._arg;
+      if (fut instanceof Future && fut.done() && !this.doneInfo.has(fut)) {
+        const by = this.currentTaskRef(loop);
+        const callback = this.currentCallback !== null ? this.currentCallbackText : null;
+        const info: DoneInfo = { seq: this.nextSeq, ...outcomeOf(fut), by, callback };
+        this.doneInfo.set(fut, info);
+        this.record(loop, { type: 'futureDone', future: this.futureRef(fut), outcome: info.outcome, value: info.value, by, callback });
+      }
+    }
+    const owner = this.ownerOf(handle);
+    if (owner !== undefined) this.record(loop, { type: 'taskScheduled', task: this.taskRef(owner[0]), reason: owner[1] });
+  }
+
+  beforeCallback(handle: Handle): void {
+    const loop = this.learn(handle._loop);
+    const owner = this.ownerOf(handle);
+    this.wakingFuture = null;
+    if (owner !== undefined) {
+      // A task's step: stepStart tells it. A wakeup's argument is the future it wakes from.
+      if (owner[1] === 'wakeup' && handle._arg instanceof Future) this.wakingFuture = handle._arg;
+      return;
+    }
+    this.currentCallback = handle;
+    this.currentCallbackText = this.describeCallback(handle);
+    this.record(loop, { type: 'callback', callback: this.currentCallbackText, timer: handle instanceof TimerHandle });
+  }
+
+  afterCallback(handle: Handle): void {
+    if (this.currentCallback !== handle) return;
+    this.currentCallback = null;
+    this.record(this.learn(handle._loop), { type: 'callbackEnd', callback: this.currentCallbackText });
+  }
+
+  timerScheduled(handle: TimerHandle): void {
+    const loop = this.learn(handle._loop);
+    for (const arg of handleArgs(handle)) if (arg instanceof Future && !(arg instanceof Task)) this.timerFutures.set(arg, handle._when);
+    this.record(loop, { type: 'timerScheduled', when: handle._when, callback: this.describeCallback(handle), by: this.currentTaskRef(loop) });
+  }
+
+  beforeWait(timeout: number | null): void {
+    this.record(this.loopNow(), { type: 'wait', timeout });
+  }
+
+  afterWait(waited: number): void {
+    const loop = this.loopNow();
+    this.record(loop, { type: 'waited', waited, virtual: loop?._clock.kind === 'virtual' });
+  }
+
+  // ---- renderers ----
+
+  /**
+   * The trace in plain English, one line per event with its loop time:
+   * `t=1.000 Task 'a' resumes: the Future it awaited got result 42 (set by Task 'b')`.
+   */
+  narrate(options: NarrateOptions = {}): string {
+    return narrate(this.events, options);
+  }
+
+  /** A text timeline: one lane per task (running █, ready ░, waiting ─, sleeping z, done ✓), one column per step or per slice of loop time. */
+  timeline(options: TimelineOptions = {}): string {
+    return timeline(this.events, options);
+  }
+
+  /** A self-contained SVG timeline with wake-up arrows and hover titles (no scripts, no external files). */
+  toSVG(options: SVGOptions = {}): string {
+    return toSVG(this.events, options);
+  }
+
+  /** Chrome trace-event JSON (open it in chrome://tracing or ui.perfetto.dev): a slice per step, a flow arrow per wake-up, a thread per task. */
+  toChromeTrace(): string {
+    return toChromeTrace(this.events);
+  }
+
+  // ---- bookkeeping ----
+
+  private record(loop: EventLoop | null, fields: EventFields): void {
+    const event = { seq: this.nextSeq++, time: loop !== null ? loop.time() : 0, ...fields } as TraceEvent;
+    this.events.push(event);
+  }
+
+  /** The first time a loop is seen, learn the tasks it already had (attached mid-run). */
+  private learn(loop: EventLoop): EventLoop {
+    this.lastLoop = loop;
+    if (!this.knownLoops.has(loop)) {
+      this.knownLoops.add(loop);
+      for (const t of loop._tasks) this.learnTask(t);
+    }
+    return loop;
+  }
+
+  private loopNow(): EventLoop | null {
+    return _getRunningLoop() ?? this.lastLoop;
+  }
+
+  private learnTask(task: Task<unknown>): void {
+    if (this.callbackTasks.has(task._stepFn)) return;
+    this.callbackTasks.set(task._stepFn, [task, 'step']);
+    this.callbackTasks.set(task._wakeupFn, [task, 'wakeup']);
+    this.callbackTasks.set(task._throwFn, [task, 'throw']);
+  }
+
+  private ownerOf(handle: Handle): [Task<unknown>, CallbackKind] | undefined {
+    return this.callbackTasks.get(handle._callback as Function); // null (cancelled) is simply not found
+  }
+
+  private causeOf(task: Task<unknown>): StepCause {
+    const waking = this.wakingFuture;
+    this.wakingFuture = null;
+    const fut = this.suspendedOn.get(task) ?? waking ?? undefined;
+    this.suspendedOn.delete(task);
+    if (fut !== undefined && fut.done()) {
+      // Completed before the tracer was attached: the outcome is known, not who completed it.
+      const info = this.doneInfo.get(fut) ?? { seq: -1, ...outcomeOf(fut), by: null, callback: null };
+      const sleepUntil = fut._waitInfo === null ? this.timerFutures.get(fut) ?? null : null;
+      return { kind: 'wakeup', future: this.futureRef(fut), outcome: info.outcome, value: info.value, by: info.by, callback: info.callback, doneSeq: info.seq, sleepUntil };
+    }
+    const last = this.lastAction.get(task);
+    if (last === undefined) return { kind: this.created.has(task) ? 'start' : 'resume' };
+    return { kind: last === 'yield' ? 'yield' : last === 'error' ? 'throw' : 'resume' };
+  }
+
+  /** A small id per task or future, handed out on first sight (tasks and futures share one counter). */
+  private id(obj: Future<unknown>): number {
+    let id = this.futureIds.get(obj);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.futureIds.set(obj, id);
+    }
+    return id;
+  }
+
+  private taskRef(task: Task<unknown>): TaskRef {
+    return { id: this.id(task), name: task.getName() };
+  }
+
+  private currentTaskRef(loop: EventLoop): TaskRef | null {
+    const t = loop._currentTask;
+    return t === null ? null : this.taskRef(t);
+  }
+
+  private futureRef(fut: Future<unknown>): FutureRef {
+    const id = this.id(fut);
+    if (fut instanceof Task) return { id, label: `Task ${repr(fut.getName())}` };
+    return { id, label: `${fut._waitInfo?.kind ?? 'Future'} #${id}` };
+  }
+
+  /** `name(args)`, with tasks and futures among the arguments named the trace's way. */
+  private describeCallback(handle: Handle): string {
+    const args = handleArgs(handle).map((a) => (a instanceof Future ? this.futureRef(a).label : short(a)));
+    return `${callableName(handle._callback)}(${args.join(', ')})`;
+  }
+}
+
+/** A done future's outcome, read without marking its exception as retrieved. */
+function outcomeOf(fut: Future<unknown>): { outcome: Outcome; value: string } {
+  if (fut.cancelled()) return { outcome: 'cancelled', value: fut._cancelMessage ? short(fut._cancelMessage) : '' };
+  if (fut._exception !== undefined) return { outcome: 'exception', value: short(fut._exception) };
+  return { outcome: 'result', value: short(fut._result) };
+}

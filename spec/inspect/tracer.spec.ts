@@ -1,0 +1,323 @@
+// Tracer: the typed event stream, and the wake-up edges it pieces together.
+import { expect } from 'chai';
+import { EventLoop, Future, Lock, Tracer, eagerTaskFactory, sleep, type Coroutine, type StepCause, type TraceEvent } from '../../lib';
+
+type Of<K extends TraceEvent['type']> = Extract<TraceEvent, { type: K }>;
+
+function traced(): { loop: EventLoop; tracer: Tracer } {
+  const loop = new EventLoop({ clock: 'virtual' });
+  const tracer = new Tracer();
+  loop.addInstrument(tracer);
+  return { loop, tracer };
+}
+
+function ofType<K extends TraceEvent['type']>(tracer: Tracer, type: K): Of<K>[] {
+  return tracer.events.filter((e): e is Of<K> => e.type === type);
+}
+
+/** The causes of a task's steps, by task name. */
+function causes(tracer: Tracer, name: string): StepCause[] {
+  return ofType(tracer, 'stepStart')
+    .filter((e) => e.task.name === name)
+    .map((e) => e.cause);
+}
+
+describe('inspect: Tracer', () => {
+  it('numbers events in order and stamps them with loop time', () => {
+    const { loop, tracer } = traced();
+    function* c(): Coroutine<void> {
+      yield* sleep(1);
+      yield* sleep(2);
+    }
+    loop.runUntilComplete(loop.createTask(c(), { name: 'c' }));
+    const ev = tracer.events;
+    expect(ev.length).to.be.greaterThan(10);
+    ev.forEach((e, i) => expect(e.seq).to.equal(i));
+    for (let i = 1; i < ev.length; i++) expect(ev[i].time).to.be.at.least(ev[i - 1].time);
+    expect(ev[ev.length - 1].time).to.equal(3);
+    expect(ofType(tracer, 'stepEnd').map((e) => [e.action, e.until])).to.deep.equal([
+      ['sleep', 1],
+      ['sleep', 3],
+      ['done', null],
+    ]);
+    expect(ofType(tracer, 'waited').map((e) => [e.waited, e.virtual])).to.deep.equal([
+      [1, true],
+      [2, true],
+    ]);
+    loop.close();
+  });
+
+  it('records who created a task', () => {
+    const { loop, tracer } = traced();
+    function* child(): Coroutine<void> {}
+    function* main(): Coroutine<void> {
+      yield* loop.createTask(child(), { name: 'child' });
+    }
+    loop.runUntilComplete(loop.createTask(main(), { name: 'main' }));
+    const created = ofType(tracer, 'taskCreated');
+    expect(created.map((e) => [e.task.name, e.by?.name ?? null])).to.deep.equal([
+      ['main', null],
+      ['child', 'main'],
+    ]);
+    expect(created[0].task.id).to.not.equal(created[1].task.id);
+    loop.close();
+  });
+
+  it('captures the wake-up edge: which future woke a task, how it ended, and who completed it', () => {
+    const { loop, tracer } = traced();
+    const fut = loop.createFuture<number>();
+    function* a(): Coroutine<number> {
+      return yield* fut;
+    }
+    function* b(): Coroutine<void> {
+      yield* sleep(1);
+      fut.setResult(42);
+    }
+    function* main(): Coroutine<void> {
+      const ta = loop.createTask(a(), { name: 'a' });
+      loop.createTask(b(), { name: 'b' });
+      yield* ta;
+    }
+    loop.runUntilComplete(loop.createTask(main(), { name: 'main' }));
+    const [first, second] = causes(tracer, 'a');
+    expect(first).to.deep.equal({ kind: 'start' });
+    expect(second.kind).to.equal('wakeup');
+    if (second.kind !== 'wakeup') return;
+    expect(second.outcome).to.equal('result');
+    expect(second.value).to.equal('42');
+    expect(second.by?.name).to.equal('b');
+    expect(second.sleepUntil).to.equal(null);
+    expect(second.future.label).to.match(/^Future #\d+$/);
+    // The futureDone event it points to happened inside b's step.
+    const done = tracer.events[second.doneSeq] as Of<'futureDone'>;
+    expect(done.type).to.equal('futureDone');
+    expect(done.future).to.deep.equal(second.future);
+    const bSteps = ofType(tracer, 'stepStart').filter((e) => e.task.name === 'b');
+    expect(done.seq).to.be.greaterThan(bSteps[1].seq);
+    // main was woken by task a finishing.
+    const mainWake = causes(tracer, 'main')[1];
+    expect(mainWake.kind === 'wakeup' && mainWake.future.label).to.equal("Task 'a'");
+    expect(mainWake.kind === 'wakeup' && mainWake.by?.name).to.equal('a');
+    loop.close();
+  });
+
+  it('tells a sleep from other waits, and names the timer callback that ended it', () => {
+    const { loop, tracer } = traced();
+    function* c(): Coroutine<void> {
+      yield* sleep(2.5);
+    }
+    loop.runUntilComplete(loop.createTask(c(), { name: 'c' }));
+    const wake = causes(tracer, 'c')[1];
+    expect(wake.kind).to.equal('wakeup');
+    if (wake.kind !== 'wakeup') return;
+    expect(wake.sleepUntil).to.equal(2.5);
+    expect(wake.by).to.equal(null);
+    expect(wake.callback).to.match(/^setResultUnlessCancelled\(Future #\d+, undefined\)$/);
+    const timers = ofType(tracer, 'callback').filter((e) => e.timer);
+    expect(timers).to.have.length(1);
+    expect(ofType(tracer, 'timerScheduled')[0]).to.include({ when: 2.5 });
+    expect(ofType(tracer, 'timerScheduled')[0].by?.name).to.equal('c');
+    loop.close();
+  });
+
+  it('records cancellations and failures without reading (retrieving) the exception', () => {
+    const { loop, tracer } = traced();
+    const errors: unknown[] = [];
+    loop.setExceptionHandler((_l, ctx) => errors.push(ctx.exception));
+    function* sleeper(): Coroutine<void> {
+      yield* sleep(10);
+    }
+    function* failing(): Coroutine<void> {
+      yield* sleep(1);
+      throw new Error('boom');
+    }
+    function* main(): Coroutine<void> {
+      const s = loop.createTask(sleeper(), { name: 's' });
+      loop.createTask(failing(), { name: 'f' });
+      yield* sleep(2);
+      s.cancel('enough');
+      yield* sleep(0);
+    }
+    loop.runUntilComplete(loop.createTask(main(), { name: 'main' }));
+    const wake = causes(tracer, 's')[1];
+    expect(wake.kind === 'wakeup' && [wake.outcome, wake.value, wake.by?.name]).to.deep.equal(['cancelled', "'enough'", 'main']);
+    const done = ofType(tracer, 'taskDone');
+    expect(done.find((e) => e.task.name === 's')).to.include({ outcome: 'cancelled' });
+    expect(done.find((e) => e.task.name === 'f')).to.include({ outcome: 'exception', value: "Error('boom')" });
+    loop.close();
+    // Nobody read f's exception: the tracer did not count as reading it.
+    expect(errors).to.have.length(1);
+    expect((errors[0] as Error).message).to.equal('boom');
+  });
+
+  it('says why other steps run: after a bare yield, or to throw back a mistake', () => {
+    const { loop, tracer } = traced();
+    const fut = loop.createFuture();
+    function* c(): Coroutine<string> {
+      yield;
+      try {
+        yield fut as never; // the forgotten star
+      } catch {
+        return 'caught';
+      }
+      return 'no';
+    }
+    expect(loop.runUntilComplete(loop.createTask(c(), { name: 'c' }))).to.equal('caught');
+    expect(causes(tracer, 'c').map((x) => x.kind)).to.deep.equal(['start', 'yield', 'throw']);
+    expect(ofType(tracer, 'stepEnd').map((e) => e.action)).to.deep.equal(['yield', 'error', 'done']);
+    expect(ofType(tracer, 'taskScheduled').map((e) => e.reason)).to.deep.equal(['step', 'step', 'throw']);
+    loop.close();
+  });
+
+  it('attached while tasks are suspended, it learns them and says they resume', () => {
+    const loop = new EventLoop({ clock: 'virtual' });
+    function* c(): Coroutine<void> {
+      yield* sleep(1);
+      yield;
+    }
+    const t = loop.createTask(c(), { name: 'late' });
+    loop.runUntilComplete(sleep(0.5));
+    const tracer = new Tracer();
+    loop.addInstrument(tracer);
+    loop.runUntilComplete(t);
+    const steps = causes(tracer, 'late');
+    // It saw the timer complete a future and the wakeup, not the task suspending on a sleep.
+    expect(steps[0]).to.deep.include({ kind: 'wakeup', outcome: 'result', by: null, sleepUntil: null });
+    expect(steps[1].kind).to.equal('yield');
+    expect(ofType(tracer, 'taskScheduled').every((e) => e.task.name === 'late')).to.equal(true);
+    loop.close();
+  });
+
+  it('attached after a future was completed, it still tells the wake-up, without who completed it', () => {
+    const loop = new EventLoop({ clock: 'virtual' });
+    const fut = loop.createFuture<string>();
+    function* c(): Coroutine<string> {
+      return yield* fut;
+    }
+    const t = loop.createTask(c(), { name: 'c' });
+    loop.runUntilComplete(sleep(0));
+    fut.setResult('x'); // schedules c's wakeup before anyone watches
+    const tracer = new Tracer();
+    loop.addInstrument(tracer);
+    expect(loop.runUntilComplete(t)).to.equal('x');
+    expect(causes(tracer, 'c')[0]).to.deep.include({ kind: 'wakeup', outcome: 'result', value: "'x'", by: null, callback: null, doneSeq: -1 });
+    expect(tracer.timeline()).to.match(/c +█✓/);
+    expect(tracer.narrate()).to.include("Task 'c' resumes: the Future it awaited got result 'x'\n");
+    loop.close();
+  });
+
+  it('a step whose cause it cannot see is a plain resume', () => {
+    const loop = new EventLoop({ clock: 'virtual' });
+    function* c(): Coroutine<void> {
+      for (let i = 0; i < 5; i++) yield;
+    }
+    const t = loop.createTask(c(), { name: 'c' });
+    loop.runUntilComplete(sleep(0)); // c has stepped a few times: its next step is queued
+    const tracer = new Tracer();
+    loop.addInstrument(tracer);
+    loop.runUntilComplete(t);
+    const seen = causes(tracer, 'c').map((x) => x.kind);
+    expect(seen[0]).to.equal('resume');
+    expect(seen.slice(1)).to.deep.equal(seen.slice(1).map(() => 'yield'));
+    expect(tracer.narrate().split('\n')[0]).to.equal("t=0.000 Task 'c' resumes");
+    loop.close();
+  });
+
+  it('follows eager tasks, which step inside their creator', () => {
+    const { loop, tracer } = traced();
+    loop.setTaskFactory(eagerTaskFactory);
+    function* child(): Coroutine<number> {
+      return 1;
+    }
+    function* main(): Coroutine<number> {
+      return yield* loop.createTask(child(), { name: 'child' });
+    }
+    expect(loop.runUntilComplete(loop.createTask(main(), { name: 'main' }))).to.equal(1);
+    const order = tracer.events.filter((e) => e.type === 'stepStart' || e.type === 'stepEnd').map((e) => `${e.type} ${(e as Of<'stepStart'>).task.name}`);
+    expect(order.slice(0, 4)).to.deep.equal(['stepStart main', 'stepStart child', 'stepEnd child', 'stepEnd main']);
+    loop.close();
+  });
+
+  it('names futures by their kind (gather, Lock.acquire) and keeps one id per future', () => {
+    const { loop, tracer } = traced();
+    const lock = new Lock();
+    function* holder(): Coroutine<void> {
+      yield* lock.acquire();
+      yield* sleep(1);
+      lock.release();
+    }
+    function* waiter(): Coroutine<void> {
+      yield* lock.acquire();
+      lock.release();
+    }
+    function* main(): Coroutine<void> {
+      loop.createTask(holder(), { name: 'h' });
+      yield* sleep(0);
+      yield* loop.createTask(waiter(), { name: 'w' });
+    }
+    loop.runUntilComplete(loop.createTask(main(), { name: 'main' }));
+    const awaitOfW = ofType(tracer, 'stepEnd').find((e) => e.task.name === 'w' && e.action === 'await');
+    expect(awaitOfW?.future?.label).to.match(/^Lock\.acquire #\d+$/);
+    const wake = causes(tracer, 'w')[1];
+    expect(wake.kind === 'wakeup' && wake.future.id).to.equal(awaitOfW?.future?.id);
+    expect(wake.kind === 'wakeup' && wake.by?.name).to.equal('h');
+    loop.close();
+  });
+
+  it('records a plain callback with its arguments, and the loop going idle', () => {
+    const { loop, tracer } = traced();
+    function named(x: number, f: Future<unknown>): void {
+      f.setResult(x);
+    }
+    const fut = loop.createFuture();
+    loop.callLater(1, named, 5, fut);
+    loop.runUntilComplete(fut);
+    const cb = ofType(tracer, 'callback');
+    expect(cb[0].callback).to.match(/^named\(5, Future #\d+\)$/);
+    expect(cb[0].timer).to.equal(true);
+    expect(ofType(tracer, 'callbackEnd')[0].callback).to.equal(cb[0].callback);
+    expect(ofType(tracer, 'wait')[0].timeout).to.equal(1);
+    const done = ofType(tracer, 'futureDone')[0];
+    expect([done.by, done.callback]).to.deep.equal([null, cb[0].callback]);
+    loop.close();
+  });
+
+  it('clear() forgets the events; the renderers then have nothing to show', () => {
+    const { loop, tracer } = traced();
+    loop.runUntilComplete(sleep(1));
+    expect(tracer.events.length).to.be.greaterThan(0);
+    tracer.clear();
+    expect(tracer.events).to.deep.equal([]);
+    expect(tracer.narrate()).to.equal('');
+    loop.runUntilComplete(sleep(0));
+    expect(tracer.events[0].seq).to.be.greaterThan(0); // sequence numbers stay unique
+    tracer.clear();
+    expect(tracer.timeline()).to.match(/nothing ran/);
+    loop.close();
+  });
+
+  it('shortens long results', () => {
+    const { loop, tracer } = traced();
+    loop.runUntilComplete(loop.createTask(sleep(0, 'y'.repeat(100)), { name: 'long' }));
+    const done = ofType(tracer, 'taskDone')[0];
+    expect(done.value).to.have.length(60);
+    expect(done.value).to.match(/^'y+…$/);
+    loop.close();
+  });
+
+  it('one tracer can watch two loops', () => {
+    const tracer = new Tracer();
+    const l1 = new EventLoop({ clock: 'virtual' });
+    const l2 = new EventLoop({ clock: 'virtual' });
+    l1.addInstrument(tracer);
+    l2.addInstrument(tracer);
+    function* c(): Coroutine<void> {
+      yield* sleep(1);
+    }
+    l1.runUntilComplete(l1.createTask(c(), { name: 'one' }));
+    l2.runUntilComplete(l2.createTask(c(), { name: 'two' }));
+    expect(ofType(tracer, 'taskDone').map((e) => e.task.name)).to.deep.equal(['one', 'two']);
+    l1.close();
+    l2.close();
+  });
+});
