@@ -16,8 +16,20 @@ export function repr(value: unknown, depth = 0): string {
     if (value.length > 10) items.push('…');
     return `[${items.join(', ')}]`;
   }
-  const own = (value as object).toString;
-  if (own !== Object.prototype.toString) return String(value);
+  const own = (value as { toString?: unknown }).toString;
+  // A repr must never throw (it runs inside error reports): a null-prototype
+  // object has no toString, and a custom one may fail.
+  if (typeof own === 'function' && own !== Object.prototype.toString) {
+    try {
+      return String(value);
+    } catch {
+      /* fall through to JSON */
+    }
+  }
+  // Generators, Promises, Maps… carry a toStringTag; JSON would show them as `{}`,
+  // which made "yield was used instead of yield* … with {}" say nothing.
+  const tag = (value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag];
+  if (typeof tag === 'string') return `<${tag}>`;
   try {
     const s = JSON.stringify(value);
     if (s !== undefined) return s.length > 80 ? s.slice(0, 77) + '…' : s;
