@@ -43,3 +43,77 @@ export {
 export { run, runSync, Runner, type RunOptions } from './runners';
 export { fromPromise, toPromise } from './promises';
 export { ThreadPoolExecutor, toThread, type ThreadPoolExecutorOptions, type ModuleFunction } from './executors'; // importing it registers the default executor
+export { Lock, Event, Condition, Semaphore, BoundedSemaphore } from './locks';
+export { Barrier } from './barriers';
+export { Queue, PriorityQueue, LifoQueue, type PriorityQueueOptions } from './queues';
+export {
+  gather,
+  shield,
+  wait,
+  waitFor,
+  asCompleted,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  ALL_COMPLETED,
+  type ReturnWhen,
+  type WaitOptions,
+  type GatherOptions,
+  type GatherResults,
+  type GatherResultsOrErrors,
+  type AwaitedResult,
+  type AsCompletedOptions,
+} from './combinators';
+export { timeout, timeoutAt, Timeout } from './timeouts';
+export { TaskGroup } from './taskgroups';
+export {
+  Tracer,
+  formatTaskTree,
+  printTaskTree,
+  type TraceEvent,
+  type TraceEventType,
+  type TaskRef,
+  type FutureRef,
+  type Outcome,
+  type StepCause,
+  type StepAction,
+  type NarrateOptions,
+  type TimelineOptions,
+  type SVGOptions,
+  type ChromeTraceEvent,
+  type Snapshot,
+  type SnapshotTask,
+  type SnapshotTimer,
+  type TaskState,
+} from './inspect'; // importing it adds loop.snapshot()
+export { LoopStepper, type StepEvent } from './inspect/stepper';
+// Node-only I/O: importing these adds loop.createConnection() and loop.createServer().
+export {
+  SocketTransport,
+  ConnectionResetError,
+  type BaseProtocol,
+  type Protocol,
+  type Transport,
+  type TransportExtraInfo,
+} from './transports';
+export { Server, type ServerOptions } from './servers';
+export {
+  StreamReader,
+  StreamWriter,
+  StreamReaderProtocol,
+  openConnection,
+  startServer,
+  type StreamReaderOptions,
+  type StreamOptions,
+  type ClientConnectedCallback,
+} from './streams';
+export {
+  createSubprocessExec,
+  createSubprocessShell,
+  Process,
+  ProcessLookupError,
+  PIPE,
+  STDOUT,
+  DEVNULL,
+  type SubprocessOptions,
+  type StdioSpec,
+} from './subprocess';

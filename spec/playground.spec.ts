@@ -1,0 +1,443 @@
+// The playground in a real browser: Debian's Chromium driven by
+// playwright-core. The page is built and served as `npm run playground`
+// does; the specs step through preloaded programs and check what the page
+// shows — ready deque, timer heap, task states, console — against the
+// library's own run of the same program (loop.runUntilComplete with a Tracer
+// and loop.snapshot() after every callback), in a fresh realm like the
+// page's worker. Skipped, with a notice, where /usr/bin/chromium is missing.
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as vm from 'node:vm';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Browser, Page } from 'playwright-core';
+import { programs } from '../playground/src/programs';
+import { Session, STEP_BUDGET } from '../playground/src/session';
+import { repr } from '../lib/repr';
+import { getEventLoopPolicy, type Snapshot } from '../lib';
+
+/** The page's DOM as far as these specs read it (functions passed to page.evaluate run in the page; this file compiles without the DOM library). */
+interface PageElement {
+  textContent: string | null;
+  dataset: Record<string, string | undefined>;
+  children: ArrayLike<PageElement>;
+  hidden: boolean;
+  disabled: boolean;
+  value: string;
+}
+declare const document: {
+  body: PageElement;
+  getElementById(id: string): PageElement | null;
+  querySelectorAll(selector: string): Iterable<PageElement>;
+};
+
+const CHROMIUM = process.env.TULIP_CHROMIUM ?? '/usr/bin/chromium';
+const build = require('../playground/build.js') as { buildPlayground(): Promise<string[]>; bundleForBrowser(): Promise<string> };
+const { serve } = require('../playground/serve.js') as { serve(o: { port: number }): Promise<{ server: Server; url: string }> };
+
+const t3 = (t: number) => `t=${t.toFixed(3)}`;
+const sourceOf = (id: string) => (programs.find((p) => p.id === id) as { source: string }).source;
+
+/** The library's own run of a program: the states after each callback, the console, the trace, the outcome. */
+interface Reference {
+  before: Snapshot;
+  after: { snap: Snapshot; console: number }[];
+  console: string[];
+  narration: string[];
+  outcome: string;
+}
+
+let bundle = '';
+
+/** Runs `source` with loop.runUntilComplete in a fresh realm (so auto-named tasks count from Task-1, as in the page's fresh worker). */
+function reference(source: string): Reference {
+  const lines: string[] = [];
+  const realm = vm.createContext({
+    performance: { now: () => performance.now() },
+    setTimeout,
+    clearTimeout,
+    print: (time: number, args: unknown[]) => lines.push(`${t3(time)} ${args.map((a) => (typeof a === 'string' ? a : repr(a))).join(' ')}`),
+  });
+  vm.runInContext(bundle, realm);
+  realm.source = source;
+  const r = vm.runInContext(
+    `(() => {
+      const loop = new tulip.EventLoop({ clock: 'virtual', debug: true });
+      const tracer = new tulip.Tracer();
+      loop.addInstrument(tracer);
+      const after = [];
+      let printed = 0;
+      loop.addInstrument({ afterCallback() { after.push({ snap: loop.snapshot(), console: printed }); } });
+      loop.setExceptionHandler((l, ctx) => { printed++; print(loop.time(), [ctx.message]); });
+      tulip.setEventLoop(loop);
+      const log = (...args) => { printed++; print(loop.time(), args); };
+      const main = new Function('asyncio', 'console', '"use strict";\\n' + source + '\\n;return main;')(tulip, { log, info: log, warn: log, error: log });
+      const task = loop.createTask(main(), { name: 'main' });
+      const before = loop.snapshot();
+      let outcome;
+      try { outcome = 'returned ' + JSON.stringify(loop.runUntilComplete(task)); }
+      catch (e) { outcome = 'error ' + e.name + ': ' + e.message; }
+      return { before, after, narration: tracer.narrate().split('\\n'), outcome };
+    })()`,
+    realm,
+  );
+  return { ...r, console: lines };
+}
+
+interface PageState {
+  steps: number;
+  callbacks: number;
+  iteration: number;
+  left: number;
+  finished: boolean;
+  ready: string[];
+  timers: string[];
+  tasks: { name: string; state: string; waiting: string }[];
+  console: string[];
+  message: string;
+  kind: string;
+}
+
+function readPage(page: Page): Promise<PageState> {
+  return page.evaluate(() => {
+    const status = document.getElementById('status') as PageElement;
+    const texts = (sel: string) => [...document.querySelectorAll(sel)].map((e) => e.textContent ?? '');
+    const message = document.getElementById('message') as PageElement;
+    return {
+      steps: Number(status.dataset.steps),
+      callbacks: Number(status.dataset.callbacks),
+      iteration: Number(status.dataset.iteration),
+      left: Number(status.dataset.left),
+      finished: status.dataset.finished === 'true',
+      ready: texts('#ready li.callback'),
+      timers: texts('#timers li.timer'),
+      tasks: [...document.querySelectorAll('#tasks tbody tr')].map((tr) => ({
+        name: tr.dataset.name ?? '',
+        state: tr.dataset.state ?? '',
+        waiting: tr.children[2]?.textContent ?? '',
+      })),
+      console: texts('#console .line'),
+      message: message.textContent ?? '',
+      kind: message.dataset.kind ?? '',
+    };
+  });
+}
+
+/** What the page must show for a snapshot: the ready deque, the heap, and the unfinished tasks. */
+function expectShows(state: PageState, snap: Snapshot, where: string): void {
+  expect(state.ready, `ready deque ${where}`).to.deep.equal(snap.ready);
+  expect(state.timers, `timer heap ${where}`).to.deep.equal(snap.timers.map((t) => `${t3(t.when)}${t.description}`));
+  const live = state.tasks.filter((t) => t.state !== 'done').map((t) => `${t.name} ${t.state} ${t.waiting}`);
+  expect(live, `tasks ${where}`).to.deep.equal(snap.tasks.map((t) => `${t.name} ${t.state} ${t.waitingOn ?? ''}`));
+}
+
+async function settle(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.body.dataset.busy === 'false' && document.getElementById('status')?.dataset.steps !== undefined, null, { timeout: 10_000 });
+}
+
+async function open(page: Page, url: string, query: string): Promise<PageState> {
+  await page.goto(`${url}?${query}`);
+  await settle(page);
+  return readPage(page);
+}
+
+async function click(page: Page, button: string): Promise<PageState> {
+  await page.click(button);
+  await settle(page);
+  return readPage(page);
+}
+
+/** Runs the program at the fastest speed until the run stops. */
+async function runToEnd(page: Page): Promise<PageState> {
+  await page.fill('#speed', '7');
+  await page.click('#run');
+  await page.waitForFunction(() => document.body.dataset.state !== 'running', null, { timeout: 20_000 });
+  await settle(page);
+  return readPage(page);
+}
+
+describe('playground (in Chromium)', function () {
+  this.timeout(60_000);
+  let browser: Browser;
+  let server: Server;
+  let url: string;
+  let page: Page;
+  const outside: string[] = [];
+
+  before(async function () {
+    if (!fs.existsSync(CHROMIUM)) {
+      console.log(`    (browser specs skipped: no Chromium at ${CHROMIUM} — \`apt-get install chromium\` to run them)`);
+      this.skip();
+    }
+    bundle = await build.bundleForBrowser();
+    await build.buildPlayground();
+    ({ server, url } = await serve({ port: 0 }));
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      timeout: 30_000,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+
+  beforeEach(async function () {
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const origin = new URL(url).origin;
+    page.on('request', (req) => {
+      const u = req.url();
+      if (!u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:')) outside.push(u);
+    });
+    page.on('pageerror', (e) => outside.push(`page error: ${e.message}`));
+  });
+
+  afterEach(async () => {
+    await page?.close();
+  });
+
+  after(async () => {
+    await browser?.close();
+    server?.close();
+  });
+
+  it('serves the page: every preloaded program is in the menu, and the first one is loaded', async () => {
+    const state = await open(page, url, '');
+    const options = await page.$$eval('#program option', (os) => os.map((o) => (o as unknown as PageElement).value));
+    expect(options).to.deep.equal(programs.map((p) => p.id));
+    expect(options).to.include.members(['sleep-ordering', 'gather', 'producer-consumer', 'timeouts', 'deadlock']);
+    expect(state.steps).to.equal(0);
+    expect(state.tasks).to.deep.equal([{ name: 'main', state: 'ready', waiting: '' }]);
+    expect(state.ready).to.deep.equal(["step Task 'main'"]);
+  });
+
+  it('steps through gather one callback at a time, showing what the runtime did after every callback', async () => {
+    const ref = reference(sourceOf('gather'));
+    let prev = await open(page, url, 'program=gather');
+    expectShows(prev, ref.before, 'before the first step');
+    let iterationSteps = 0;
+    for (let i = 0; i < 200 && !prev.finished; i++) {
+      const cur = await click(page, '#step');
+      expect(cur.steps).to.equal(prev.steps + 1);
+      if (cur.callbacks === prev.callbacks) {
+        // The start of an iteration: the clock jumped, and the due timers moved from the heap to the ready deque.
+        iterationSteps++;
+        const due = prev.timers.length - cur.timers.length;
+        expect(due).to.be.greaterThan(0);
+        expect(cur.ready.slice(-due)).to.deep.equal(prev.timers.slice(0, due).map((t) => t.replace(/^t=\d+\.\d{3}/, '')));
+      } else {
+        expect(cur.callbacks).to.equal(prev.callbacks + 1);
+        const k = cur.callbacks - 1;
+        if (!cur.finished) expectShows(cur, ref.after[k].snap, `after callback ${cur.callbacks}`);
+        expect(cur.console).to.deep.equal(ref.console.slice(0, ref.after[k].console));
+      }
+      prev = cur;
+    }
+    expect(prev.finished).to.equal(true);
+    expect(prev.callbacks).to.equal(ref.after.length);
+    expect(iterationSteps).to.equal(3); // the clock jumps to t=1, t=2 and t=3
+    expect(ref.outcome).to.equal('returned 3');
+    expect(prev.message).to.contain('main() returned 3');
+    expect(prev.console).to.deep.equal(ref.console);
+    expect(prev.tasks.map((t) => `${t.name} ${t.state}`)).to.deep.equal(['main done', 'Task-1 done', 'Task-2 done', 'Task-3 done']);
+    // The Tracer's narration is the page's trace.
+    const trace = await page.$$eval('#trace div', (ds) => ds.map((d) => d.textContent));
+    expect(trace).to.deep.equal(ref.narration);
+  });
+
+  it('steps one loop iteration at a time: each click ends between two iterations, as the loop left them', async () => {
+    const ref = reference(sourceOf('sleep-ordering'));
+    let prev = await open(page, url, 'program=sleep-ordering');
+    for (let i = 0; i < 100 && !prev.finished; i++) {
+      const cur = await click(page, '#iteration');
+      expect(cur.iteration).to.equal(prev.iteration + 1);
+      expect(cur.left).to.equal(0);
+      expect(cur.callbacks).to.be.at.least(prev.callbacks);
+      if (cur.callbacks > prev.callbacks && !cur.finished) expectShows(cur, ref.after[cur.callbacks - 1].snap, `after iteration ${cur.iteration}`);
+      prev = cur;
+    }
+    expect(prev.finished).to.equal(true);
+    expect(prev.callbacks).to.equal(ref.after.length);
+    expect(prev.console).to.deep.equal(ref.console);
+    expect(prev.console[0]).to.equal('t=0.000 countdown: T-minus 3');
+  });
+
+  it("shows a clicked task's coroutine() stack and its own trace lines", async () => {
+    const source = [
+      'const { coroutine, createTask, sleep } = asyncio;',
+      'const inner = coroutine(function* inner() { yield* sleep(1); });',
+      'const outer = coroutine(function* outer() { yield* inner(); });',
+      'function* main() {',
+      "  yield* createTask(outer(), { name: 'worker' });",
+      '}',
+    ].join('\n');
+    const ref = reference(source);
+    await open(page, url, '');
+    await page.fill('#source', source);
+    let state = await click(page, '#step');
+    for (let i = 0; i < 10 && !state.tasks.some((t) => t.name === 'worker' && t.state === 'sleeping'); i++) state = await click(page, '#step');
+    await page.click('#tasks tr[data-name="worker"]');
+    const frames = await page.$$eval('#task-detail .stack li', (ls) => ls.map((l) => l.textContent));
+    expect(frames).to.deep.equal(['outer — called at line 5, column 21', 'inner — called at line 3, column 52']);
+    const own = (await page.$eval('#task-detail .task-trace', (p) => p.textContent ?? '')).split('\n');
+    expect(own.length).to.be.greaterThan(2);
+    let at = 0;
+    for (const line of own) {
+      expect(line).to.contain("Task 'worker'");
+      at = ref.narration.indexOf(line, at);
+      expect(at, `"${line}" is a line of the library's narration, in order`).to.be.at.least(0);
+    }
+    // A second click hides it.
+    await page.click('#tasks tr[data-name="worker"]');
+    expect(await page.$eval('#task-detail', (d) => (d as PageElement).hidden)).to.equal(true);
+  });
+
+  it('reports a syntax error with its line, and marks the line', async () => {
+    await open(page, url, '');
+    await page.fill('#source', 'const x = 1;\nfunction* main() {\n  yield* foo(;\n}\n');
+    const state = await click(page, '#step');
+    expect(state.kind).to.equal('syntax');
+    expect(state.message).to.match(/^Syntax error — line 3, column 14: SyntaxError: Unexpected token ';'/);
+    expect(await page.$eval('#gutter .bad', (g) => g.textContent)).to.equal('3');
+  });
+
+  it("gives the library's own error for a bad yield, and the loop's deadlock report", async () => {
+    for (const id of ['forgotten-star', 'deadlock']) {
+      const ref = reference(sourceOf(id));
+      await open(page, url, `program=${id}`);
+      const state = await runToEnd(page);
+      const error = ref.outcome.replace(/^error \w+: /, '');
+      if (id === 'deadlock') {
+        expect(state.kind).to.equal('deadlock');
+        expect(error).to.match(/^deadlock: /);
+        expect(error).to.contain('Wait cycle');
+      } else {
+        expect(state.kind).to.equal('exception');
+        expect(error).to.contain('yield was used instead of yield*');
+      }
+      expect(state.message).to.contain(error);
+      expect(state.console).to.deep.equal(ref.console);
+    }
+  });
+
+  it('stops a coroutine that never yields, says so, and stays responsive', async () => {
+    await open(page, url, 'program=never-yields&watchdog=1000');
+    await page.fill('#speed', '6');
+    await page.click('#run');
+    await page.waitForFunction(() => document.body.dataset.state === 'stopped', null, { timeout: 20_000 });
+    const state = await readPage(page);
+    expect(state.kind).to.equal('frozen');
+    expect(state.message).to.contain('without yielding to the loop');
+    expect(state.message).to.contain('did you forget a yield');
+    // The line printed just before the endless loop reached the page.
+    expect(state.console[state.console.length - 1]).to.equal('t=2.500 main: now counting forever, without a yield…');
+    expect(await page.$eval('#step', (b) => (b as unknown as PageElement).disabled)).to.equal(true);
+    const again = await click(page, '#reset');
+    expect(again.steps).to.equal(0);
+    expect(again.kind).to.equal('');
+    expect((await click(page, '#step')).callbacks).to.equal(1);
+  });
+
+  it('made no request outside its own origin', () => {
+    expect(outside).to.deep.equal([]);
+  });
+});
+
+// The worker's engine needs no browser: these run everywhere.
+describe('playground session (the worker\'s engine, in Node)', () => {
+  it('runs main() as asyncio.run would: pending tasks are cancelled at the end, the loop is closed', () => {
+    const lines: string[] = [];
+    const session = new Session(
+      [
+        'const { createTask, sleep } = asyncio;',
+        "function* forever() { try { for (;;) yield* sleep(1); } finally { console.log('forever: cleaning up'); } }",
+        "function* failing() { throw new Error('nobody reads me'); }",
+        'function* main() {',
+        "  createTask(forever(), { name: 'forever' });",
+        "  createTask(failing(), { name: 'failing' });",
+        '  yield* sleep(2.5);',
+        "  return 'ok';",
+        '}',
+      ].join('\n'),
+      (line) => lines.push(`${t3(line.time)} ${line.level} ${line.text}`),
+    );
+    expect(session.view().ready).to.deep.equal([{ text: "step Task 'main'", now: false }]);
+    session.command({ type: 'run', steps: 1000 });
+    const view = session.view();
+    expect(view.finished).to.equal(true);
+    expect(view.error).to.equal(null);
+    expect(view.outcome).to.equal("main() returned 'ok'");
+    expect(view.tasks.map((t) => `${t.name} ${t.state} ${t.outcome}`)).to.deep.equal([
+      "main done result 'ok'",
+      'forever done cancelled',
+      'failing done exception Error: nobody reads me',
+    ]);
+    expect(lines).to.deep.equal(['t=2.500 log forever: cleaning up', 't=2.500 error Task exception was never retrieved: Error: nobody reads me']);
+    expect(session.loop.isClosed()).to.equal(true);
+    session.command({ type: 'step' }); // a finished run ignores commands
+    expect(session.view().steps).to.equal(view.steps);
+  });
+
+  it("makes its loop the current one for the program's top-level code only", () => {
+    const before = getEventLoopPolicy();
+    const session = new Session('const f = new asyncio.Future();\nfunction* main() { asyncio.getRunningLoop().callSoon(() => f.setResult(7)); return yield* f; }');
+    expect(getEventLoopPolicy()).to.equal(before);
+    session.command({ type: 'run', steps: 100 });
+    expect(session.view().outcome).to.equal('main() returned 7');
+  });
+
+  it('says what is wrong with a program that cannot run', () => {
+    const error = (source: string) => new Session(source).view().error;
+    expect(error('function* main( {')).to.include({ kind: 'syntax' });
+    expect(error('const x = 1;')?.message).to.contain('The program defines no main()');
+    expect(error('function main() { return 1; }')).to.deep.equal({
+      kind: 'setup',
+      message: 'main() must be a generator function (function* main), so that main() is a coroutine: TypeError: a coroutine was expected, got 1',
+    });
+    expect(error('\nthrow new TypeError("at the top");')).to.deep.include({ kind: 'exception', message: 'TypeError: at the top', line: 2 });
+    expect(error('throw 42;')).to.include({ kind: 'exception', message: 'thrown: 42' });
+  });
+
+  it('gives the line where main() raised, and the deadlock report', () => {
+    const failing = new Session('function* main() {\n  yield;\n  null.x;\n}');
+    failing.command({ type: 'run', steps: 100 });
+    expect(failing.view().error).to.deep.include({ kind: 'exception', line: 3 });
+    expect(failing.view().outcome).to.match(/^main\(\) raised TypeError/);
+    const stuck = new Session(sourceOf('deadlock'));
+    stuck.command({ type: 'run', steps: 100 });
+    expect(stuck.view().error?.kind).to.equal('deadlock');
+    expect(stuck.view().error?.message).to.match(/^deadlock: /);
+  });
+
+  it('stops a run that never ends after its step budget', () => {
+    expect(STEP_BUDGET).to.equal(20_000);
+    const session = new Session('function* main() { for (;;) yield; }', undefined, 300);
+    session.command({ type: 'run', steps: 310 });
+    expect(session.view().error).to.deep.equal({
+      kind: 'budget',
+      message: 'The run was stopped after 300 steps and is not over: does a loop in the program never end?',
+    });
+    expect(session.view().steps).to.equal(300);
+    expect(session.view().finished).to.equal(true);
+  });
+
+  it('steps an iteration at a time, and lists the futures the tasks wait on with their callbacks', () => {
+    const session = new Session(sourceOf('gather'));
+    session.command({ type: 'iteration' });
+    session.command({ type: 'iteration' });
+    const view = session.view();
+    expect(view.left).to.equal(0);
+    // Auto-named tasks count on from other specs in this process: call them Task-1… by creation order.
+    const names = new Map(view.tasks.map((t, i) => [t.name, i === 0 ? t.name : `Task-${i}`]));
+    const rename = (s: string) => s.replace(/Task-\d+/g, (m) => names.get(m) ?? m);
+    expect(view.futures.map((f) => rename(`${f.label} <- ${f.awaitedBy.join(',')}: ${f.callbacks.join(', ')}`))).to.deep.equal([
+      "gather of 3 <- main: wake Task 'main'",
+      "sleep until t=2.000 <- Task-1: wake Task 'Task-1'",
+      "sleep until t=1.000 <- Task-2: wake Task 'Task-2'",
+      "sleep until t=3.000 <- Task-3: wake Task 'Task-3'",
+      "Task 'Task-1' <- : <anonymous> (of gather of 3)",
+      "Task 'Task-2' <- : <anonymous> (of gather of 3)",
+      "Task 'Task-3' <- : <anonymous> (of gather of 3)",
+      "Task 'main' <- : runUntilCompleteCallback",
+    ]);
+    expect(view.lastStep[0]).to.equal('▶ iteration 2, callback 1 of 3');
+  });
+});
