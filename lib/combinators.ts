@@ -88,7 +88,9 @@ export class _GatheringFuture<T> extends Future<T> {
   constructor(loop: EventLoop, returnExceptions: boolean) {
     super({ loop });
     this._returnExceptions = returnExceptions;
-    this._childDone = (fut) => this._onChildDone(fut);
+    // Named, so traces and the playground show what this callback is for.
+    const gatherChildDone = (fut: Future<unknown>) => this._onChildDone(fut);
+    this._childDone = gatherChildDone;
   }
 
   /** Cancels every child still running; true if any accepted. The gather itself finishes when they do. */

@@ -8,7 +8,7 @@
 import { Future } from '../futures';
 import { Task } from '../tasks';
 import { callableName, repr } from '../repr';
-import type { Handle } from '../handles';
+import { TimerHandle, type Handle } from '../handles';
 import type { EventLoop } from '../loop';
 
 /** What a task is doing: the lanes of a timeline, the `state` of a snapshot. */
@@ -53,13 +53,21 @@ export class LoopView {
       const task = this.taskOf(loop._ready.at(i) as Handle);
       if (task !== null) this.queued.add(task);
     }
-    for (const timer of loop._scheduled.toArray()) {
+    // Timers still in the heap, and due ones already moved to the ready deque
+    // (between "iteration begins" and their callback, a sleeper is still sleeping).
+    const timers: Handle[] = loop._scheduled.toArray();
+    for (let i = 0; i < loop._ready.length; i++) {
+      const h = loop._ready.at(i) as Handle;
+      if (h instanceof TimerHandle) timers.push(h);
+    }
+    for (const timer of timers) {
       if (timer._cancelled) continue;
       for (const arg of handleArgs(timer)) {
         // A plain future a timer completes is a sleep (a combinator's future says what it is itself).
         if (arg instanceof Future && !arg.done() && arg._waitInfo === null && !(arg instanceof Task)) {
           const seen = this.timerFutures.get(arg);
-          if (seen === undefined || timer._when < seen) this.timerFutures.set(arg, timer._when);
+          const when = (timer as TimerHandle)._when;
+          if (seen === undefined || when < seen) this.timerFutures.set(arg, when);
         }
       }
     }

@@ -44,7 +44,10 @@ export function toSVG(events: readonly TraceEvent[], options: SVGOptions = {}): 
   const names = ['(loop)', ...l.lanes.map((x) => `Task '${x.task.name}'`)];
   const left = Math.min(200, 12 + 7 * Math.max(...names.map((n) => n.length)));
   const top = options.title ? 84 : 62;
-  const width = left + Math.max(1, l.ticks.length) * col + 20;
+  // Wide enough for the lanes, the legend and the title, whichever is widest.
+  const legendWidth = 8 + Object.keys(COLORS).reduce((w, state) => w + 24 + state.length * 7, 0) + 80;
+  const titleWidth = options.title ? 16 + options.title.length * 8 : 0;
+  const width = Math.max(left + Math.max(1, l.ticks.length) * col + 20, legendWidth, titleWidth);
   const height = top + names.length * LANE + 10;
   const x = (tick: number) => left + tick * col;
   const y = (row: number) => top + row * LANE; // row 0 is the loop's lane
