@@ -59,6 +59,10 @@ export class DefaultEventLoopPolicy {
   }
 
   setEventLoop(loop: EventLoop | null): void {
+    // As in CPython: only a loop or null (a loop is recognised by its run method, to avoid importing loop.ts here).
+    if (loop !== null && (typeof loop !== 'object' || typeof (loop as { runUntilComplete?: unknown }).runUntilComplete !== 'function')) {
+      throw new TypeError(`loop must be an EventLoop or null, got ${String(loop)}`);
+    }
     this.setCalled = true;
     this.loop = loop;
   }

@@ -154,7 +154,9 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   override toString(): string {
-    let s = `<Task ${this._describeState().replace(/^(\w+)/, `$1 name=${repr(this._name)}`)}`;
+    // Python's repr says "cancelling" while a cancellation request is pending.
+    const state = this._numCancelsRequested > 0 && !this.done() ? 'cancelling' : this._describeState();
+    let s = `<Task ${state.replace(/^(\w+)/, `$1 name=${repr(this._name)}`)}`;
     if (this._coro instanceof CoroutineCall) s += ` coro=${this._coro}`;
     if (this._futWaiter !== null) s += ` wait_for=<${this._futWaiter._className()} ${this._futWaiter._stateName().toLowerCase()}>`;
     return s + '>';
@@ -273,6 +275,9 @@ export class Task<T = unknown> extends Future<T> {
       this._throwSoon(new RuntimeError(`yield was used instead of yield* in task ${this} with ${y}: write \`yield* ${y.name}(…)\``));
     } else if (isGenerator(y)) {
       this._throwSoon(new RuntimeError(`yield was used instead of yield* for generator in task ${this} with ${repr(y)}: write \`yield* coro\` to await a coroutine`));
+    } else if (y !== null && typeof (y as { then?: unknown }).then === 'function') {
+      // A Promise settles outside the loop: say how to wait for one.
+      this._throwSoon(new RuntimeError('Task got bad yield: <Promise>: a Promise cannot be yielded; wait for it with `yield* fromPromise(promise)`'));
     } else {
       this._throwSoon(new RuntimeError(`Task got bad yield: ${repr(y)}`));
     }
@@ -297,6 +302,7 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal */
   _eagerStart(): void {
     const loop = this._loop;
+    loop._tasks.add(this); // before the eager step, as in CPython: allTasks() in that step includes it (_finished() removes it)
     const previous = loop._currentTask;
     loop._currentTask = this;
     if (loop._instrumented) loop._emit('beforeTaskStep', this);
@@ -308,7 +314,6 @@ export class Task<T = unknown> extends Future<T> {
     }
     if (loop._instrumented) loop._emit('afterTaskStep', this, yielded);
     if (this.done()) this._coro = null; // 3.13: an eager task done without suspending has no coroutine
-    else loop._tasks.add(this);
   }
 
   private _throwSoon(exc: RuntimeError): void {

@@ -1,0 +1,105 @@
+// lib/deque.ts: the ring buffer behind the loop's ready queue, checked against a plain array.
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { Deque } from '../lib/deque';
+
+describe('Deque', () => {
+  it('is FIFO: shift returns items in push order, then undefined', () => {
+    const d = new Deque<number>();
+    for (let i = 0; i < 5; i++) d.push(i);
+    expect(d.length).to.equal(5);
+    expect([d.shift(), d.shift(), d.shift(), d.shift(), d.shift()]).to.deep.equal([0, 1, 2, 3, 4]);
+    expect(d.length).to.equal(0);
+    expect(d.shift()).to.equal(undefined);
+    expect(d.length).to.equal(0);
+  });
+
+  it('grows past its capacity while wrapped around, keeping order', () => {
+    const d = new Deque<number>(4); // rounded up to 16
+    for (let i = 0; i < 10; i++) d.push(i);
+    for (let i = 0; i < 8; i++) expect(d.shift()).to.equal(i); // head is now at 8
+    for (let i = 10; i < 100; i++) d.push(i); // wraps, then grows twice
+    expect(d.length).to.equal(92);
+    expect([...d]).to.deep.equal(Array.from({ length: 92 }, (_, i) => i + 8));
+  });
+
+  it('takes a capacity hint rounded up to a power of two', () => {
+    const d = new Deque<number>(100);
+    for (let i = 0; i < 128; i++) d.push(i);
+    expect([...d]).to.have.length(128);
+    expect(d.at(127)).to.equal(127);
+  });
+
+  it('at(i) reads the i-th oldest item; out of range is undefined', () => {
+    const d = new Deque<string>();
+    d.push('a');
+    d.push('b');
+    d.shift();
+    d.push('c');
+    expect(d.at(0)).to.equal('b');
+    expect(d.at(1)).to.equal('c');
+    expect(d.at(2)).to.equal(undefined);
+    expect(d.at(-1)).to.equal(undefined);
+  });
+
+  it('swap exchanges two items by position', () => {
+    const d = new Deque<number>();
+    for (let i = 0; i < 4; i++) d.push(i);
+    d.swap(0, 3);
+    expect([...d]).to.deep.equal([3, 1, 2, 0]);
+  });
+
+  it('clear empties it and it stays usable', () => {
+    const d = new Deque<number>();
+    for (let i = 0; i < 40; i++) d.push(i);
+    d.clear();
+    expect(d.length).to.equal(0);
+    expect([...d]).to.deep.equal([]);
+    d.push(7);
+    expect(d.shift()).to.equal(7);
+  });
+
+  it('drops its reference to a shifted item', () => {
+    const d = new Deque<object>();
+    d.push({});
+    d.shift();
+    expect((d as unknown as { items: unknown[] }).items.every((x) => x === undefined)).to.equal(true);
+  });
+
+  it('behaves like an array under random push/shift/swap/clear (property)', () => {
+    type Op = { op: 'push'; v: number } | { op: 'shift' } | { op: 'swap'; i: number; j: number } | { op: 'clear' };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 6, arbitrary: fc.integer().map((v) => ({ op: 'push' as const, v })) },
+      { weight: 4, arbitrary: fc.constant({ op: 'shift' as const }) },
+      { weight: 1, arbitrary: fc.tuple(fc.nat(), fc.nat()).map(([i, j]) => ({ op: 'swap' as const, i, j })) },
+      { weight: 1, arbitrary: fc.constant({ op: 'clear' as const }) },
+    );
+    fc.assert(
+      fc.property(fc.nat(40), fc.array(op, { maxLength: 400 }), (cap, ops) => {
+        const d = new Deque<number>(cap);
+        const model: number[] = [];
+        for (const o of ops) {
+          if (o.op === 'push') {
+            d.push(o.v);
+            model.push(o.v);
+          } else if (o.op === 'shift') {
+            expect(d.shift()).to.equal(model.shift());
+          } else if (o.op === 'swap') {
+            if (model.length === 0) continue;
+            const i = o.i % model.length;
+            const j = o.j % model.length;
+            d.swap(i, j);
+            [model[i], model[j]] = [model[j], model[i]];
+          } else {
+            d.clear();
+            model.length = 0;
+          }
+          expect(d.length).to.equal(model.length);
+        }
+        expect([...d]).to.deep.equal(model);
+        for (let i = 0; i < model.length; i++) expect(d.at(i)).to.equal(model[i]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,198 @@
+// lib/promises.ts: fromPromise / toPromise — interop with native Promises.
+import { expect } from 'chai';
+import {
+  CancelledError,
+  DefaultEventLoopPolicy,
+  EventLoop,
+  Future,
+  createTask,
+  fromPromise,
+  getEventLoopPolicy,
+  RuntimeError,
+  run,
+  runSync,
+  setEventLoopPolicy,
+  sleep,
+  toPromise,
+  type Coroutine,
+} from '../lib';
+
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((a, b) => {
+    resolve = a;
+    reject = b;
+  });
+  return { promise, resolve, reject };
+}
+
+describe('promises', () => {
+  let loop: EventLoop;
+  beforeEach(() => {
+    loop = new EventLoop({ clock: 'virtual' });
+  });
+  afterEach(() => {
+    if (!loop.isRunning() && !loop.isClosed()) loop.close();
+  });
+
+  describe('fromPromise', () => {
+    it('gives a Future settled with the value', async () => {
+      function* main(): Coroutine<string> {
+        const v = yield* fromPromise(Promise.resolve('value'));
+        return v.toUpperCase();
+      }
+      expect(await loop.runUntilCompleteAsync(main())).to.equal('VALUE');
+    });
+
+    it('gives the rejection as the exception (a missing reason becomes an Error)', async () => {
+      const err = new Error('rejected');
+      function* main(): Coroutine<string[]> {
+        const out: string[] = [];
+        for (const make of [() => Promise.reject(err), () => Promise.reject(undefined)]) {
+          try {
+            yield* fromPromise(make());
+          } catch (e) {
+            out.push(e === err ? 'same error' : (e as Error).message);
+          }
+        }
+        return out;
+      }
+      expect(await loop.runUntilCompleteAsync(main())).to.deep.equal(['same error', 'promise rejected with undefined']);
+    });
+
+    it('accepts any thenable', async () => {
+      const thenable = { then: (ok: (v: number) => void) => void setImmediate(() => ok(5)) } as unknown as PromiseLike<number>;
+      function* main(): Coroutine<number> {
+        return yield* fromPromise(thenable);
+      }
+      expect(await loop.runUntilCompleteAsync(main())).to.equal(5);
+    });
+
+    it('refuses a non-thenable with a TypeError', () => {
+      expect(() => fromPromise(5 as unknown as Promise<number>, loop)).to.throw(TypeError, 'fromPromise() needs a promise (a thenable), got 5');
+      expect(() => fromPromise(null as unknown as Promise<number>, loop)).to.throw(TypeError);
+      expect(() => fromPromise({ then: 1 } as unknown as Promise<number>, loop)).to.throw(TypeError);
+    });
+
+    it('belongs to the given loop, else the running one, else the current one', () => {
+      const p = new Promise<void>(() => {});
+      expect(fromPromise(p, loop).getLoop()).to.equal(loop);
+      let inside: Future<void> | null = null;
+      function* main(): Coroutine<void> {
+        inside = fromPromise(p);
+        inside.cancel();
+      }
+      loop.runUntilComplete(main());
+      expect(inside!.getLoop()).to.equal(loop);
+      const saved = getEventLoopPolicy();
+      const policy = new DefaultEventLoopPolicy({ clock: 'virtual' });
+      setEventLoopPolicy(policy);
+      try {
+        expect(fromPromise(p).getLoop()).to.equal(policy.getEventLoop());
+        policy.getEventLoop().close();
+      } finally {
+        setEventLoopPolicy(saved);
+      }
+    });
+
+    it('holds a host wait on its loop until the promise settles', async () => {
+      const d = deferred<number>();
+      const f = fromPromise(d.promise, loop);
+      expect(loop._hostWaits).to.equal(1);
+      d.resolve(1);
+      await tick();
+      expect(loop._hostWaits).to.equal(0);
+      expect(f.done()).to.equal(true);
+    });
+
+    it('a cancelled future releases its host wait at once and ignores the later outcome', async () => {
+      const d = deferred<number>();
+      const f = fromPromise(d.promise, loop);
+      f.cancel();
+      loop.runUntilComplete(sleep(0)); // the done callback releases the wait
+      expect(loop._hostWaits).to.equal(0);
+      d.resolve(1);
+      await tick();
+      expect(f.cancelled()).to.equal(true);
+      const r = deferred<number>();
+      const g = fromPromise(r.promise, loop);
+      g.cancel();
+      r.reject(new Error('late'));
+      await tick();
+      expect(g.cancelled()).to.equal(true);
+    });
+
+    it('a promise that settles after its loop closed is ignored (no error, no unhandled rejection)', async () => {
+      const unhandled: unknown[] = [];
+      const onUnhandled = (e: unknown) => unhandled.push(e);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        const ok = deferred<number>();
+        const bad = deferred<number>();
+        const f = fromPromise(ok.promise, loop);
+        const g = fromPromise(bad.promise, loop);
+        loop.close();
+        ok.resolve(1);
+        bad.reject(new Error('too late'));
+        await tick();
+        await tick();
+        expect(f.done()).to.equal(false);
+        expect(g.done()).to.equal(false);
+        expect(unhandled).to.deep.equal([]);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+    });
+
+    it('under runSync() (the synchronous driver) waiting for a promise is refused, naming the async driver', () => {
+      function* main(): Coroutine<number> {
+        return yield* fromPromise(Promise.resolve(1)); // even a settled promise delivers in Node's microtask queue
+      }
+      expect(() => runSync(main(), { clock: 'virtual' })).to.throw(RuntimeError, /cannot wait for host I\/O.*`await asyncio\.run\(main\(\)\)`/s);
+    });
+
+    it('under run(), a task waits for a slow promise while other tasks keep running', async () => {
+      const d = deferred<string>();
+      const log: string[] = [];
+      function* main(): Coroutine<string> {
+        const ticker = (function* (): Coroutine<void> {
+          for (let i = 0; i < 3; i++) {
+            yield* sleep(0);
+            log.push(`tick ${i}`);
+          }
+          setImmediate(() => d.resolve('late value'));
+        })();
+        createTask(ticker);
+        const v = yield* fromPromise(d.promise);
+        log.push(v);
+        return v;
+      }
+      expect(await run(main(), { clock: 'virtual' })).to.equal('late value');
+      expect(log).to.deep.equal(['tick 0', 'tick 1', 'tick 2', 'late value']);
+    });
+  });
+
+  describe('toPromise', () => {
+    it('is future.toPromise(): the same outcome', async () => {
+      const f = loop.createFuture<number>();
+      f.setResult(3);
+      expect(await toPromise(f)).to.equal(3);
+      const c = loop.createFuture();
+      c.cancel('no');
+      let caught: unknown;
+      await toPromise(c).catch((e) => (caught = e));
+      expect(caught).to.be.instanceOf(CancelledError);
+    });
+
+    it('a task run by the async driver can be awaited as a promise', async () => {
+      const t = loop.createTask(sleep(2, 'slept'));
+      const p = toPromise(t);
+      const running = loop.runUntilCompleteAsync(t);
+      expect(await p).to.equal('slept');
+      await running;
+    });
+  });
+});
