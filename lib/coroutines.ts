@@ -78,6 +78,12 @@ export class CoroutineCall<T = unknown> implements Iterable<Suspension> {
  *   return `<html>${url}</html>`;
  * });
  * const html = yield* fetchPage('/');
+ *
+ * To recurse, call the wrapper, not the function expression: inside
+ * `function* walk() {…}` the name `walk` is the raw generator function (a
+ * named function expression binds its own name), so `yield* walk()` there
+ * would run as plain `yield*` delegation. Give the two different names:
+ * `const walk = coroutine(function* walkFrame(n: number) { … yield* walk(n - 1); })`.
  */
 export function coroutine<A extends unknown[], T>(fn: (...args: A) => Coroutine<T>): (...args: A) => CoroutineCall<T> {
   if (typeof fn !== 'function') throw new TypeError(`coroutine() needs a generator function, got ${typeof fn}`);
