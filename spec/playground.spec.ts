@@ -433,9 +433,9 @@ describe('playground session (the worker\'s engine, in Node)', () => {
       "sleep until t=2.000 <- Task-1: wake Task 'Task-1'",
       "sleep until t=1.000 <- Task-2: wake Task 'Task-2'",
       "sleep until t=3.000 <- Task-3: wake Task 'Task-3'",
-      "Task 'Task-1' <- : <anonymous> (of gather of 3)",
-      "Task 'Task-2' <- : <anonymous> (of gather of 3)",
-      "Task 'Task-3' <- : <anonymous> (of gather of 3)",
+      "Task 'Task-1' <- : gatherChildDone (of gather of 3)",
+      "Task 'Task-2' <- : gatherChildDone (of gather of 3)",
+      "Task 'Task-3' <- : gatherChildDone (of gather of 3)",
       "Task 'main' <- : runUntilCompleteCallback",
     ]);
     expect(view.lastStep[0]).to.equal('▶ iteration 2, callback 1 of 3');

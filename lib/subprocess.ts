@@ -1,0 +1,564 @@
+/**
+ * Child processes (CPython: subprocess.py over base_subprocess.py), with
+ * Node's `child_process.spawn`.
+ *
+ * The layers are asyncio's:
+ * - `SubprocessTransport` (BaseSubprocessTransport) owns the child and one
+ *   pipe transport per piped stdio stream — Node's pipes are sockets, so
+ *   they are the same SocketTransport as TCP (lib/transports.ts);
+ * - `PipeProtocol` (Read/WriteSubprocessPipeProto) forwards each pipe's
+ *   events to the subprocess transport, tagged with the fd;
+ * - `SubprocessStreamProtocol` turns them into a StreamWriter for stdin and
+ *   StreamReaders for stdout and stderr;
+ * - `Process` is what you use: `wait()`, `communicate()`, `kill()`…
+ *
+ * The exit code is known when the child exits; `wait()` returns once it has
+ * exited *and* its pipes are closed, so every byte it wrote can be read
+ * (Python 3.12+). A running child is a host wait: the synchronous driver
+ * refuses to wait while one runs.
+ *
+ * One deliberate difference: asyncio documents that `wait()` deadlocks when
+ * the child fills a pipe nobody reads. Here, while anyone waits for the
+ * exit, the output pipes are read without limit, so `wait()` always returns.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { EventLoop } from './loop';
+import { ValueError } from './exceptions';
+import { getRunningLoop } from './events';
+import type { Coroutine, Future } from './futures';
+import type { Task } from './tasks';
+import { ConnectionResetError, SocketTransport, type Protocol, type Transport } from './transports';
+import { DEFAULT_LIMIT, FlowControlMixin, StreamReader, StreamWriter } from './streams';
+import { repr } from './repr';
+
+/** Connect the stream to a new pipe (subprocess.PIPE). */
+export const PIPE = -1;
+/** For `stderr` only: send it where stdout goes, in the same pipe (subprocess.STDOUT). */
+export const STDOUT = -2;
+/** Connect the stream to the null device (subprocess.DEVNULL). */
+export const DEVNULL = -3;
+
+/**
+ * Where a child's stdin, stdout or stderr goes: `PIPE`, `DEVNULL`, a file
+ * descriptor of this process, or null/undefined to inherit ours.
+ */
+export type StdioSpec = number | null | undefined;
+
+/** Options of `createSubprocessExec()` and `createSubprocessShell()`. */
+export interface SubprocessOptions {
+  stdin?: StdioSpec;
+  stdout?: StdioSpec;
+  /** Also `STDOUT`, to merge stderr into stdout. */
+  stderr?: StdioSpec;
+  /** The child's working directory. */
+  cwd?: string;
+  /** The child's whole environment (default: ours). */
+  env?: NodeJS.ProcessEnv;
+  /** The limit of the stdout/stderr StreamReaders (default 64 KiB). */
+  limit?: number;
+}
+
+/**
+ * Python's ProcessLookupError: a signal to a process that is gone (after
+ * `wait()` returned). Carries `code = 'ESRCH'`, Node's name for it.
+ */
+export class ProcessLookupError extends Error {
+  readonly code = 'ESRCH';
+  constructor(message = 'the process has exited and was waited for') {
+    super(message);
+    this.name = 'ProcessLookupError';
+  }
+}
+
+/**
+ * asyncio.SubprocessProtocol's stream implementation (SubprocessStreamProtocol).
+ * @internal
+ */
+class SubprocessStreamProtocol extends FlowControlMixin {
+  stdin: StreamWriter | null = null;
+  stdout: StreamReader | null = null;
+  stderr: StreamReader | null = null;
+  _transport: SubprocessTransport | null = null;
+  _processExited = false;
+  _pipeFds: number[] = [];
+  _stdinClosed: Future<void>;
+
+  constructor(readonly _limit: number, loop: EventLoop) {
+    super(loop);
+    this._stdinClosed = loop.createFuture<void>();
+  }
+
+  connectionMade(transport: SubprocessTransport): void {
+    this._transport = transport;
+    for (const fd of [1, 2]) {
+      const pipe = transport.getPipeTransport(fd);
+      if (pipe === null) continue;
+      const reader = new StreamReader({ limit: this._limit, loop: this._loop });
+      reader.setTransport(pipe);
+      if (fd === 1) this.stdout = reader;
+      else this.stderr = reader;
+      this._pipeFds.push(fd);
+    }
+    const stdinPipe = transport.getPipeTransport(0);
+    if (stdinPipe !== null) this.stdin = new StreamWriter(stdinPipe, this, null, this._loop);
+  }
+
+  pipeDataReceived(fd: number, data: Uint8Array): void {
+    const reader = fd === 1 ? this.stdout : this.stderr;
+    if (reader !== null) reader.feedData(data);
+  }
+
+  pipeConnectionLost(fd: number, exc: Error | null): void {
+    if (fd === 0) {
+      this.stdin?.close();
+      this.connectionLost(exc);
+      if (exc === null) this._stdinClosed.setResult(undefined);
+      else {
+        this._stdinClosed.setException(exc);
+        this._stdinClosed.exception(); // waitClosed() is optional: not "never retrieved"
+      }
+      return;
+    }
+    const reader = fd === 1 ? this.stdout : this.stderr;
+    if (reader !== null) {
+      if (exc === null) reader.feedEof();
+      else reader.setException(exc);
+    }
+    const i = this._pipeFds.indexOf(fd);
+    if (i >= 0) this._pipeFds.splice(i, 1);
+    this._maybeCloseTransport();
+  }
+
+  processExited(): void {
+    this._processExited = true;
+    this._maybeCloseTransport();
+  }
+
+  private _maybeCloseTransport(): void {
+    if (this._pipeFds.length === 0 && this._processExited && this._transport !== null) {
+      this._transport.close();
+      this._transport = null;
+    }
+  }
+
+  _getCloseWaiter(): Future<void> {
+    return this._stdinClosed; // only stdin has a StreamWriter
+  }
+}
+
+/**
+ * A pipe's protocol (Read/WriteSubprocessPipeProto): tells the subprocess
+ * transport what happens on fd 0, 1 or 2.
+ * @internal
+ */
+class PipeProtocol implements Protocol {
+  pipe: Transport | null = null;
+  disconnected = false;
+  constructor(readonly proc: SubprocessTransport, readonly fd: number) {}
+  connectionMade(transport: Transport): void {
+    this.pipe = transport;
+  }
+  dataReceived(data: Uint8Array): void {
+    this.proc._pipeDataReceived(this.fd, data);
+  }
+  connectionLost(exc: Error | null): void {
+    this.disconnected = true;
+    this.proc._pipeConnectionLost(this.fd, exc);
+  }
+  pauseWriting(): void {
+    this.proc._protocol.pauseWriting();
+  }
+  resumeWriting(): void {
+    this.proc._protocol.resumeWriting();
+  }
+}
+
+/**
+ * The child process and its pipes (asyncio's BaseSubprocessTransport).
+ * @internal
+ */
+class SubprocessTransport {
+  _loop: EventLoop;
+  _protocol: SubprocessStreamProtocol;
+  _proc: ChildProcess;
+  _returncode: number | null = null;
+  /** wait() futures; null once woken. */
+  _exitWaiters: Future<number>[] | null = [];
+  _pipes = new Map<number, PipeProtocol>();
+  /** Calls for the protocol made before it is connected (asyncio's `_pending_calls`). */
+  _pendingCalls: [(...args: any[]) => void, unknown[]][] | null = [];
+  _finished = false;
+  _closed = false;
+  /** Settled by Node's 'spawn' or 'error'. */
+  _spawned: Future<void>;
+  /** Ends the host wait "a child is running". */
+  _release: () => void;
+
+  constructor(loop: EventLoop, protocol: SubprocessStreamProtocol, proc: ChildProcess, mergedOut: net.Socket | null) {
+    this._loop = loop;
+    this._protocol = protocol;
+    this._proc = proc;
+    this._spawned = loop.createFuture<void>();
+    this._release = loop._holdHostWait();
+    proc.once('spawn', () => {
+      if (!loop.isClosed() && !this._spawned.done()) this._spawned.setResult(undefined);
+    });
+    proc.on('error', (err: Error) => {
+      // Before 'spawn' it is the spawn failing (ENOENT…): no child runs. Later ones (a failed kill) change nothing.
+      if (this._spawned.done()) return;
+      this._release();
+      if (!loop.isClosed()) this._spawned.setException(err);
+    });
+    proc.once('exit', (code: number | null, signal: NodeJS.Signals | null) => {
+      this._release();
+      // Python's convention: killed by signal N is -N.
+      const returncode = code ?? -(os.constants.signals[signal as NodeJS.Signals] ?? 0);
+      if (!loop.isClosed()) loop.callSoon(() => this._processExited(returncode));
+    });
+    // The pipes are connected at once, in the same step as spawn, so no event can be missed.
+    const pipes: [number, net.Socket | null][] = [[0, proc.stdin as net.Socket | null], [1, mergedOut ?? (proc.stdout as net.Socket | null)], [2, proc.stderr as net.Socket | null]];
+    for (const [fd, sock] of pipes) {
+      if (sock === null) continue;
+      const pipeProtocol = new PipeProtocol(this, fd);
+      this._pipes.set(fd, pipeProtocol);
+      new SocketTransport(loop, sock, pipeProtocol, null, { pipe: sock });
+    }
+  }
+
+  /** Called once the spawn succeeded: the protocol meets the transport, and what waited is delivered. */
+  _connect(): void {
+    this._protocol.connectionMade(this);
+    const pending = this._pendingCalls as [(...args: any[]) => void, unknown[]][];
+    this._pendingCalls = null;
+    for (const [fn, args] of pending) this._loop.callSoon(fn, ...args);
+  }
+
+  private _call(fn: (...args: any[]) => void, ...args: unknown[]): void {
+    if (this._pendingCalls !== null) this._pendingCalls.push([fn, args]);
+    else this._loop.callSoon(fn, ...args);
+  }
+
+  getPid(): number {
+    return this._proc.pid as number;
+  }
+
+  getReturncode(): number | null {
+    return this._returncode;
+  }
+
+  getPipeTransport(fd: number): Transport | null {
+    return this._pipes.get(fd)?.pipe ?? null;
+  }
+
+  sendSignal(signal: NodeJS.Signals | number): void {
+    if (this._finished) throw new ProcessLookupError();
+    if (this._returncode !== null) return; // exited, not yet reaped: like Popen.send_signal, do nothing
+    this._proc.kill(signal);
+  }
+
+  /** Closes the pipes and kills the child if it still runs (asyncio's close()). */
+  close(): void {
+    if (this._closed) return;
+    this._closed = true;
+    for (const proto of this._pipes.values()) proto.pipe?.close();
+    if (this._returncode === null && this._proc.exitCode === null && this._proc.signalCode === null) {
+      this._proc.kill('SIGKILL');
+    }
+  }
+
+  *_wait(): Coroutine<number> {
+    if (this._returncode !== null) return this._returncode;
+    // A child blocked writing to a full pipe never exits: read its pipes without limit while we wait.
+    this._protocol.stdout?._neverPause();
+    this._protocol.stderr?._neverPause();
+    const waiter = this._loop.createFuture<number>();
+    (this._exitWaiters as Future<number>[]).push(waiter);
+    const release = this._loop._holdHostWait();
+    try {
+      return yield* waiter;
+    } finally {
+      release();
+    }
+  }
+
+  _pipeDataReceived(fd: number, data: Uint8Array): void {
+    this._call((f: number, d: Uint8Array) => this._protocol.pipeDataReceived(f, d), fd, data);
+  }
+
+  _pipeConnectionLost(fd: number, exc: Error | null): void {
+    this._call((f: number, e: Error | null) => this._protocol.pipeConnectionLost(f, e), fd, exc);
+    this._tryFinish();
+  }
+
+  _processExited(returncode: number): void {
+    this._returncode = returncode;
+    this._call(() => this._protocol.processExited());
+    this._tryFinish();
+  }
+
+  /** Done when the child has exited and every pipe is closed: wake the waiters. */
+  private _tryFinish(): void {
+    if (this._finished || this._returncode === null) return;
+    for (const proto of this._pipes.values()) if (!proto.disconnected) return;
+    this._finished = true;
+    this._call(() => this._callConnectionLost());
+  }
+
+  private _callConnectionLost(): void {
+    try {
+      this._protocol.connectionLost(null);
+    } finally {
+      const waiters = this._exitWaiters as Future<number>[];
+      this._exitWaiters = null;
+      for (const waiter of waiters) if (!waiter.cancelled()) waiter.setResult(this._returncode as number);
+    }
+  }
+}
+
+function isBrokenPipe(exc: unknown): boolean {
+  const code = (exc as { code?: unknown } | null)?.code;
+  return exc instanceof ConnectionResetError || code === 'EPIPE' || code === 'ECONNRESET';
+}
+
+/**
+ * asyncio.subprocess.Process: a running child. `stdin` is a StreamWriter
+ * and `stdout`/`stderr` StreamReaders where PIPE was asked for, else null.
+ * @example
+ * const p = yield* createSubprocessExec('ls', ['-l'], { stdout: PIPE });
+ * const [out] = yield* p.communicate();
+ * console.log(p.returncode, new TextDecoder().decode(out!));
+ */
+export class Process {
+  /** @internal */ _transport: SubprocessTransport;
+  /** @internal */ _loop: EventLoop;
+  readonly stdin: StreamWriter | null;
+  readonly stdout: StreamReader | null;
+  readonly stderr: StreamReader | null;
+  /** The child's process id. */
+  readonly pid: number;
+
+  /** @internal Made by createSubprocessExec / createSubprocessShell. */
+  constructor(transport: SubprocessTransport, protocol: SubprocessStreamProtocol, loop: EventLoop) {
+    this._transport = transport;
+    this._loop = loop;
+    this.stdin = protocol.stdin;
+    this.stdout = protocol.stdout;
+    this.stderr = protocol.stderr;
+    this.pid = transport.getPid();
+  }
+
+  /** The exit code once the child has exited (negative signal number if a signal killed it), else null. */
+  get returncode(): number | null {
+    return this._transport.getReturncode();
+  }
+
+  /** Waits for the child to exit (and its pipes to close); returns the exit code. Never deadlocks on a full pipe. */
+  *wait(): Coroutine<number> {
+    return yield* this._transport._wait();
+  }
+
+  /** Sends a signal (a name like 'SIGINT', or a number). */
+  sendSignal(signal: NodeJS.Signals | number): void {
+    if (typeof signal !== 'string' && typeof signal !== 'number') throw new TypeError(`sendSignal() needs a signal name or number, got ${repr(signal)}`);
+    this._transport.sendSignal(signal);
+  }
+
+  /** SIGTERM. */
+  terminate(): void {
+    this._transport.sendSignal('SIGTERM');
+  }
+
+  /** SIGKILL. */
+  kill(): void {
+    this._transport.sendSignal('SIGKILL');
+  }
+
+  /**
+   * Sends `input` (a string as UTF-8) to stdin and closes it, reads stdout
+   * and stderr to the end, waits for the exit, and returns
+   * `[stdout, stderr]` — each a Uint8Array, or null where it was not piped.
+   * As in asyncio, `input` is ignored when stdin is not PIPE, and a child
+   * that exits without reading its input is not an error.
+   */
+  communicate(input?: Uint8Array | string | null): Coroutine<[Uint8Array | null, Uint8Array | null]> {
+    if (input != null && typeof input !== 'string' && !(input instanceof Uint8Array)) {
+      throw new TypeError(`communicate() input must be a Uint8Array or a string, got ${repr(input)}`);
+    }
+    return this._communicate(input ?? null);
+  }
+
+  private *_communicate(input: Uint8Array | string | null): Coroutine<[Uint8Array | null, Uint8Array | null]> {
+    const loop = this._loop;
+    // The three run at once, as asyncio's gather() runs them: reading while writing avoids deadlock.
+    const stdin = this.stdin !== null ? loop.createTask(this._feedStdin(this.stdin, input)) : null;
+    const stdout = this.stdout !== null ? loop.createTask(this._readStream(this.stdout, 1)) : null;
+    const stderr = this.stderr !== null ? loop.createTask(this._readStream(this.stderr, 2)) : null;
+    try {
+      if (stdin !== null) yield* stdin;
+      const out = stdout !== null ? yield* stdout : null;
+      const err = stderr !== null ? yield* stderr : null;
+      yield* this.wait();
+      return [out, err];
+    } finally {
+      for (const t of [stdin, stdout, stderr] as (Task<unknown> | null)[]) if (t !== null && !t.done()) t.cancel();
+    }
+  }
+
+  private *_feedStdin(stdin: StreamWriter, input: Uint8Array | string | null): Coroutine<void> {
+    try {
+      if (input !== null) stdin.write(input);
+      yield* stdin.drain();
+    } catch (exc) {
+      // communicate() ignores a child that stopped reading (BrokenPipeError, ConnectionResetError).
+      if (!isBrokenPipe(exc)) throw exc;
+    }
+    stdin.close();
+  }
+
+  private *_readStream(stream: StreamReader, fd: number): Coroutine<Uint8Array> {
+    const output = yield* stream.read();
+    this._transport.getPipeTransport(fd)?.close();
+    return output;
+  }
+
+  toString(): string {
+    return `<Process ${this.pid}>`;
+  }
+}
+
+// ---- creating processes ----
+
+function stdioFor(spec: unknown, name: string): 'pipe' | 'ignore' | 'inherit' | number {
+  if (spec === undefined || spec === null) return 'inherit';
+  if (spec === PIPE) return 'pipe';
+  if (spec === DEVNULL) return 'ignore';
+  if (spec === STDOUT) throw new ValueError(`STDOUT can only be used for stderr, not for ${name}`);
+  if (typeof spec === 'number' && Number.isInteger(spec) && spec >= 0) return spec;
+  throw new TypeError(`${name} must be PIPE, DEVNULL, a file descriptor or null, got ${repr(spec)}`);
+}
+
+/** Checks the options at the call; returns Node's stdio, and whether stderr shares a piped stdout. */
+function checkOptions(options: SubprocessOptions, api: string): { stdio: ('pipe' | 'ignore' | 'inherit' | number)[]; merge: boolean; limit: number } {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${api}() options must be an object, got ${repr(options)}`);
+  const stdin = stdioFor(options.stdin, 'stdin');
+  const stdout = stdioFor(options.stdout, 'stdout');
+  let stderr: 'pipe' | 'ignore' | 'inherit' | number;
+  let merge = false;
+  if (options.stderr === STDOUT) {
+    merge = stdout === 'pipe';
+    // Not piped: stderr simply goes wherever stdout goes (inherit means our own stdout, fd 1).
+    stderr = stdout === 'inherit' ? 1 : stdout;
+  } else {
+    stderr = stdioFor(options.stderr, 'stderr');
+  }
+  if (options.cwd !== undefined && typeof options.cwd !== 'string') throw new TypeError(`cwd must be a string, got ${repr(options.cwd)}`);
+  if (options.env !== undefined && (options.env === null || typeof options.env !== 'object')) throw new TypeError(`env must be an object of strings, got ${repr(options.env)}`);
+  const limit = options.limit ?? DEFAULT_LIMIT;
+  if (typeof limit !== 'number' || !(limit > 0)) throw new ValueError(`limit must be a positive number of bytes, got ${repr(limit)}`);
+  return { stdio: [stdin, stdout, stderr], merge, limit };
+}
+
+/**
+ * asyncio.create_subprocess_exec: runs `program` with `args` (no shell) and
+ * returns its Process once it has started. A missing program raises Node's
+ * error (`code` 'ENOENT', Python's FileNotFoundError). Async driver only.
+ * @example
+ * const p = yield* createSubprocessExec(process.execPath, ['-e', 'console.log(6 * 7)'], { stdout: PIPE });
+ * const line = yield* p.stdout!.readline();
+ * yield* p.wait();
+ */
+export function createSubprocessExec(program: string, args: readonly string[] = [], options: SubprocessOptions = {}): Coroutine<Process> {
+  if (typeof program !== 'string' || program === '') throw new TypeError(`createSubprocessExec() needs a program (a string), got ${repr(program)}`);
+  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
+    throw new TypeError(`createSubprocessExec() needs its arguments as an array of strings, got ${repr(args)}`);
+  }
+  const checked = checkOptions(options, 'createSubprocessExec');
+  return spawnProcess(program, args, false, options, checked);
+}
+
+/**
+ * asyncio.create_subprocess_shell: runs `cmd` with the system shell
+ * (`/bin/sh -c` on POSIX). Quote what you interpolate into it.
+ * @example
+ * const p = yield* createSubprocessShell('echo hello | tr a-z A-Z', { stdout: PIPE });
+ * const [out] = yield* p.communicate(); // 'HELLO\n'
+ */
+export function createSubprocessShell(cmd: string, options: SubprocessOptions = {}): Coroutine<Process> {
+  if (typeof cmd !== 'string' || cmd === '') throw new TypeError(`createSubprocessShell() needs a command line (a string), got ${repr(cmd)}`);
+  const checked = checkOptions(options, 'createSubprocessShell');
+  return spawnProcess(cmd, [], true, options, checked);
+}
+
+function* spawnProcess(
+  file: string,
+  args: readonly string[],
+  shell: boolean,
+  options: SubprocessOptions,
+  checked: ReturnType<typeof checkOptions>,
+): Coroutine<Process> {
+  const loop = getRunningLoop();
+  const stdio: ('pipe' | 'ignore' | 'inherit' | number | net.Socket)[] = checked.stdio.slice();
+  let mergedOut: net.Socket | null = null;
+  if (checked.merge) {
+    // stderr=STDOUT with a piped stdout: both must be the *same* pipe, so that
+    // the order of the child's writes is kept. Node cannot share one of its
+    // pipes between two fds, so we make a connected pair of local sockets and
+    // give the child one end as both fd 1 and fd 2.
+    const [childEnd, ourEnd] = yield* socketPair(loop);
+    stdio[1] = stdio[2] = childEnd;
+    mergedOut = ourEnd;
+  }
+  let proc: ChildProcess;
+  try {
+    proc = spawn(file, args, { stdio, shell, cwd: options.cwd, env: options.env, windowsHide: true });
+  } finally {
+    if (mergedOut !== null) (stdio[1] as net.Socket).destroy(); // the child has its own copy now
+  }
+  const protocol = new SubprocessStreamProtocol(checked.limit, loop);
+  const transport = new SubprocessTransport(loop, protocol, proc, mergedOut);
+  try {
+    yield* transport._spawned;
+  } catch (e) {
+    transport.close(); // the spawn failed (or we were cancelled): nothing runs, close the pipes
+    throw e;
+  }
+  transport._connect();
+  return new Process(transport, protocol, loop);
+}
+
+let pairCounter = 0;
+
+/** A connected pair of local stream sockets `[theirs, ours]` (Node has no socketpair()). */
+function* socketPair(loop: EventLoop): Coroutine<[net.Socket, net.Socket]> {
+  const name = `tulip-${process.pid}-${++pairCounter}-${Math.random().toString(36).slice(2, 8)}`;
+  const where = process.platform === 'win32' ? `\\\\.\\pipe\\${name}` : path.join(os.tmpdir(), `${name}.sock`);
+  const server = net.createServer({ pauseOnConnect: true });
+  const accepted = loop.createFuture<net.Socket>();
+  const release = loop._holdHostWait();
+  let ours: net.Socket | null = null;
+  const fail = (err: Error) => {
+    if (!loop.isClosed() && !accepted.done()) accepted.setException(err);
+  };
+  server.once('error', fail);
+  server.once('connection', (theirs: net.Socket) => {
+    if (!loop.isClosed() && !accepted.done()) accepted.setResult(theirs);
+    else theirs.destroy();
+  });
+  server.listen(where, () => {
+    ours = net.connect(where);
+    ours.on('error', fail); // stays: an error before its transport listens must not go unhandled
+  });
+  try {
+    const theirs = yield* accepted;
+    return [theirs, ours as unknown as net.Socket];
+  } catch (e) {
+    (ours as net.Socket | null)?.destroy();
+    throw e;
+  } finally {
+    release();
+    server.close(); // the pair is connected; the listening socket (and its file) goes
+  }
+}

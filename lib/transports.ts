@@ -1,0 +1,544 @@
+/**
+ * Transports and protocols (CPython: protocols.py, transports.py, and the
+ * socket transport of selector_events.py), over Node's `net` sockets.
+ *
+ * A *protocol* is your side: an object with callbacks (`connectionMade`,
+ * `dataReceived`, `eofReceived`, `connectionLost`, `pauseWriting`,
+ * `resumeWriting`). A *transport* is the library's side: it owns the socket,
+ * calls the protocol, and takes `write()`s, buffering what the socket cannot
+ * send yet. Protocol callbacks always run on the loop, never from inside a
+ * Node event handler: Node's socket events are queued on the transport and
+ * handed over with `loop.callSoon` (which wakes a loop waiting in Node).
+ *
+ * The order is asyncio's: `connectionMade` first; then any number of
+ * `dataReceived`; then at most one `eofReceived`; `connectionLost` last, once.
+ * Write flow control is asyncio's too: when the bytes Node has not yet handed
+ * to the kernel exceed the high-water mark the protocol gets `pauseWriting()`,
+ * and `resumeWriting()` once they drop to the low-water mark.
+ *
+ * This module is Node-only. Importing it adds `loop.createConnection()` to
+ * EventLoop (lib/servers.ts adds `loop.createServer()`), so that lib/loop.ts
+ * stays free of Node and runs in a browser.
+ */
+import * as net from 'node:net';
+import { Deque } from './deque';
+import { EventLoop } from './loop';
+import { RuntimeError, ValueError } from './exceptions';
+import type { Coroutine } from './futures';
+import { repr } from './repr';
+
+/** The callbacks every protocol may have (asyncio.BaseProtocol); each is optional. */
+export interface BaseProtocol {
+  /** The connection is up; `transport` is how you write to it. Called first, once. */
+  connectionMade?(transport: Transport): void;
+  /** The connection is gone: `exc` is the error that ended it, or null for a normal close. Called last, once. */
+  connectionLost?(exc: Error | null): void;
+  /** The transport's write buffer went over its high-water mark: stop writing for a while. */
+  pauseWriting?(): void;
+  /** The buffer drained to the low-water mark: writing may go on. */
+  resumeWriting?(): void;
+}
+
+/**
+ * asyncio.Protocol: a stream protocol. Implement the callbacks you need.
+ * @example
+ * class Echo implements Protocol {
+ *   transport!: Transport;
+ *   connectionMade(t: Transport) { this.transport = t; }
+ *   dataReceived(data: Uint8Array) { this.transport.write(data); }
+ * }
+ * const server = yield* loop.createServer(() => new Echo(), '127.0.0.1', 0);
+ */
+export interface Protocol extends BaseProtocol {
+  /** Bytes arrived (a Node Buffer, which is a Uint8Array). */
+  dataReceived?(data: Uint8Array): void;
+  /** The peer will send no more. Return true to keep the transport open for writing (half-closed); otherwise it closes. */
+  eofReceived?(): boolean | void;
+}
+
+/** What `getExtraInfo(name)` returns for each name a socket transport knows. */
+export interface TransportExtraInfo {
+  /** The remote end, `{ address, family, port }` (a TCP socket only). */
+  peername: net.AddressInfo;
+  /** The local end, `{ address, family, port }` (a TCP socket only). */
+  sockname: net.AddressInfo;
+  /** The Node socket itself. */
+  socket: net.Socket;
+}
+
+/**
+ * asyncio.Transport (BaseTransport + ReadTransport + WriteTransport): the
+ * connection as a protocol sees it.
+ */
+export interface Transport {
+  /** Queues `data` (a string is sent as UTF-8) and never blocks; see the write-buffer limits. */
+  write(data: Uint8Array | string): void;
+  /** Writes the items one after the other, as one write. */
+  writelines(list: Iterable<Uint8Array | string>): void;
+  /** Closes the writing half after the buffered data is sent; reading goes on. */
+  writeEof(): void;
+  canWriteEof(): boolean;
+  /** Closes the transport once its buffer is sent; `connectionLost(null)` follows. */
+  close(): void;
+  /** Closes at once, dropping buffered data; `connectionLost(null)` follows. */
+  abort(): void;
+  isClosing(): boolean;
+  isReading(): boolean;
+  /** No `dataReceived` until `resumeReading()`. */
+  pauseReading(): void;
+  resumeReading(): void;
+  /** Bytes written but not yet handed to the kernel. */
+  getWriteBufferSize(): number;
+  /** `[low, high]`. */
+  getWriteBufferLimits(): [number, number];
+  /** Default high 64 KiB; low defaults to high / 4 (and high to 4 × low). */
+  setWriteBufferLimits(high?: number, low?: number): void;
+  getExtraInfo<K extends keyof TransportExtraInfo>(name: K, defaultValue?: TransportExtraInfo[K]): TransportExtraInfo[K] | undefined;
+  getExtraInfo(name: string, defaultValue?: unknown): unknown;
+  getProtocol(): Protocol;
+  setProtocol(protocol: Protocol): void;
+}
+
+/** Something a transport can report its life to (the Server that accepted it). */
+export interface TransportOwner {
+  _attach(transport: SocketTransport): void;
+  _detach(transport: SocketTransport): void;
+}
+
+/**
+ * Python's ConnectionResetError: `drain()` on a connection that is gone.
+ * Errors from the operating system stay Node's own (`err.code` is
+ * `'ECONNREFUSED'` where Python raises ConnectionRefusedError, `'EPIPE'` for
+ * BrokenPipeError…); this one carries `code = 'ECONNRESET'` to match them.
+ * @example
+ * try { yield* writer.drain(); } catch (e) { if (e instanceof ConnectionResetError) reconnect(); }
+ */
+export class ConnectionResetError extends Error {
+  readonly code = 'ECONNRESET';
+  constructor(message = 'Connection lost') {
+    super(message);
+    this.name = 'ConnectionResetError';
+  }
+}
+
+// asyncio's defaults: high-water mark 64 KiB, low-water mark a quarter of it.
+const DEFAULT_HIGH_WATER = 64 * 1024;
+// asyncio warns after this many writes to a lost connection (constants.py).
+const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
+// The peer's end of stream, as it waits in a transport's inbox behind the data.
+const EOF = Symbol('EOF');
+
+/** A copy of `data` as a Buffer (strings as UTF-8); a transport keeps what it is given. */
+export function toBuffer(data: unknown, method: string): Buffer {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (data instanceof Uint8Array) return Buffer.from(data); // a copy, so the caller may reuse its buffer at once
+  throw new TypeError(`${method}() needs a Uint8Array or a string, not ${repr(data)}`);
+}
+
+/** An OS error (Node's: it has a string `code`), which a transport does not report to the exception handler. */
+function isOSError(exc: unknown): boolean {
+  return exc instanceof Error && typeof (exc as NodeJS.ErrnoException).code === 'string';
+}
+
+/**
+ * A transport over a Node `net.Socket` (CPython's _SelectorSocketTransport):
+ * TCP connections, and the pipes of child processes. Made by
+ * `loop.createConnection()` and by servers; you do not construct it yourself.
+ */
+export class SocketTransport implements Transport {
+  /** @internal */ _loop: EventLoop;
+  /** @internal */ _sock: net.Socket;
+  /** @internal */ _protocol: Protocol;
+  /** @internal */ _server: TransportOwner | null;
+  /** @internal */ _extra: Record<string, unknown>;
+  /** @internal close() or abort() was called (or the connection failed). */ _closing = false;
+  /** @internal connectionLost is scheduled (counts writes made after it, as asyncio does). */ _connLost = 0;
+  /** @internal pauseReading() is in force. */ _paused = false;
+  /** @internal writeEof() was called. */ _eof = false;
+  /** @internal Node emitted 'close': the socket is gone. */ _sockClosed = false;
+  /** @internal The error Node reported, if any. */ _sockError: Error | null = null;
+  /** @internal */ _protocolPaused = false;
+  /** @internal */ _highWater = DEFAULT_HIGH_WATER;
+  /** @internal */ _lowWater = DEFAULT_HIGH_WATER / 4;
+  /** @internal What Node delivered and the protocol has not received yet: data chunks, then EOF. */
+  _inbox = new Deque<Buffer | typeof EOF>();
+  /** @internal */ _deliveryScheduled = false;
+  /** @internal */ _resumeScheduled = false;
+  // Bound once per transport: Node's event handlers and the loop callbacks.
+  private readonly _deliverFn = () => this._deliver();
+  private readonly _maybeResumeFn = () => this._maybeResumeProtocol();
+  private readonly _connectionLostFn = (exc: Error | null) => this._callConnectionLost(exc);
+  private readonly _onWritten = (err?: Error | null) => this._hostWritten(err);
+
+  /** @internal */
+  constructor(loop: EventLoop, sock: net.Socket, protocol: Protocol, server: TransportOwner | null = null, extra: Record<string, unknown> = {}) {
+    this._loop = loop;
+    this._sock = sock;
+    this._protocol = protocol;
+    this._server = server;
+    this._extra = { socket: sock, ...extra };
+    if (sock.remotePort !== undefined) {
+      this._extra.peername = { address: sock.remoteAddress, family: sock.remoteFamily, port: sock.remotePort };
+      this._extra.sockname = { address: sock.localAddress, family: sock.localFamily, port: sock.localPort };
+      // asyncio disables Nagle's algorithm: small writes go out without waiting for an ACK.
+      sock.setNoDelay(true);
+    }
+    sock.on('error', (err: Error) => this._hostError(err));
+    sock.on('close', () => this._hostClose());
+    if (sock.readable) {
+      sock.on('data', (chunk: Buffer) => this._hostData(chunk));
+      sock.on('end', () => this._hostData(EOF));
+    }
+    if (server !== null) server._attach(this);
+    // connectionMade comes first: everything the socket delivers is queued behind it.
+    loop.callSoon(() => this._protocol.connectionMade?.(this));
+    if (sock.destroyed) this._forceClose(null); // it died before we could listen to it
+  }
+
+  // ---- Node's side: events arrive here, outside the loop ----
+
+  private _hostData(chunk: Buffer | typeof EOF): void {
+    if (this._loop.isClosed()) {
+      this._sock.destroy(); // nobody is left to read it
+      return;
+    }
+    this._inbox.push(chunk);
+    this._scheduleDelivery();
+  }
+
+  private _hostError(err: Error): void {
+    if (this._sockError === null) this._sockError = err;
+  }
+
+  private _hostClose(): void {
+    this._sockClosed = true;
+    if (this._connLost > 0 || this._loop.isClosed()) return;
+    if (this._sockError !== null || this._closing || this._inbox.length === 0) {
+      this._forceClose(this._sockError);
+    } else {
+      this._scheduleDelivery(); // the peer closed: hand over what is left, then connectionLost(null)
+    }
+  }
+
+  private _hostWritten(err?: Error | null): void {
+    if (err || this._loop.isClosed()) return; // a failed write also emits 'error', then 'close'
+    const size = this._sock.writableLength;
+    if (this._protocolPaused && !this._resumeScheduled && size <= this._lowWater) {
+      this._resumeScheduled = true;
+      this._loop.callSoon(this._maybeResumeFn);
+    }
+    // close() waits for the buffer to be sent, then the connection is lost (asyncio's _write_ready).
+    if (this._closing && this._connLost === 0 && size === 0) {
+      this._connLost++;
+      this._loop.callSoon(this._connectionLostFn, null);
+    }
+  }
+
+  // ---- the loop's side ----
+
+  private _scheduleDelivery(): void {
+    if (this._deliveryScheduled || this._paused) return;
+    this._deliveryScheduled = true;
+    this._loop.callSoon(this._deliverFn);
+  }
+
+  /** Hands queued data and EOF to the protocol, in order, until it pauses reading or closes. */
+  private _deliver(): void {
+    this._deliveryScheduled = false;
+    const inbox = this._inbox;
+    while (!this._paused && !this._closing) {
+      const item = inbox.shift();
+      if (item === undefined) {
+        if (this._sockClosed) this._forceClose(null); // everything was delivered: now the loss
+        return;
+      }
+      if (item === EOF) {
+        this._eofReceived();
+        continue;
+      }
+      try {
+        this._protocol.dataReceived?.(item);
+      } catch (exc) {
+        this._fatalError(exc, 'Fatal error: protocol.dataReceived() call failed.');
+        return;
+      }
+    }
+  }
+
+  private _eofReceived(): void {
+    let keepOpen: unknown;
+    try {
+      keepOpen = this._protocol.eofReceived?.();
+    } catch (exc) {
+      this._fatalError(exc, 'Fatal error: protocol.eofReceived() call failed.');
+      return;
+    }
+    // asyncio: a protocol that does not ask to stay half-open gets the transport closed.
+    if (!keepOpen) this.close();
+  }
+
+  /** asyncio's _fatal_error: report what is not an OS error, then close at once. */
+  private _fatalError(exc: unknown, message: string): void {
+    if (!isOSError(exc)) {
+      this._loop.callExceptionHandler({ message, exception: exc, transport: this, protocol: this._protocol });
+    }
+    this._forceClose(exc instanceof Error ? exc : new Error(String(exc)));
+  }
+
+  /** asyncio's _force_close: no more reading or writing; connectionLost(exc) soon. */
+  private _forceClose(exc: Error | null): void {
+    if (this._connLost > 0) return;
+    this._closing = true;
+    this._inbox.clear();
+    this._connLost++;
+    this._loop.callSoon(this._connectionLostFn, exc);
+  }
+
+  private _callConnectionLost(exc: Error | null): void {
+    try {
+      this._protocol.connectionLost?.(exc);
+    } finally {
+      this._sock.destroy();
+      const server = this._server;
+      this._server = null;
+      if (server !== null) server._detach(this);
+    }
+  }
+
+  // ---- writing ----
+
+  write(data: Uint8Array | string): void {
+    const buf = toBuffer(data, 'write');
+    if (this._eof) throw new RuntimeError('Cannot call write() after writeEof()');
+    if (buf.length === 0) return;
+    if (this._connLost > 0) {
+      // asyncio drops writes to a lost connection silently, then warns.
+      if (this._connLost >= LOG_THRESHOLD_FOR_CONNLOST_WRITES) console.warn('socket.send() raised exception.');
+      this._connLost++;
+      return;
+    }
+    this._sock.write(buf, this._onWritten);
+    this._maybePauseProtocol();
+  }
+
+  writelines(list: Iterable<Uint8Array | string>): void {
+    if (list === null || typeof list !== 'object' || typeof (list as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      throw new TypeError(`writelines() needs an iterable of Uint8Array or string, not ${repr(list)}`);
+    }
+    const parts: Buffer[] = [];
+    for (const item of list) parts.push(toBuffer(item, 'writelines'));
+    if (this._eof) throw new RuntimeError('Cannot call writelines() after writeEof()');
+    this.write(Buffer.concat(parts));
+  }
+
+  writeEof(): void {
+    if (this._closing || this._eof) return;
+    this._eof = true;
+    this._sock.end(); // Node sends the FIN once the buffer is flushed, as asyncio does
+  }
+
+  canWriteEof(): boolean {
+    return true;
+  }
+
+  getWriteBufferSize(): number {
+    return this._sock.writableLength;
+  }
+
+  getWriteBufferLimits(): [number, number] {
+    return [this._lowWater, this._highWater];
+  }
+
+  setWriteBufferLimits(high?: number, low?: number): void {
+    for (const [name, v] of [['high', high], ['low', low]] as const) {
+      if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isFinite(v))) {
+        throw new TypeError(`setWriteBufferLimits(): ${name} must be a number of bytes, got ${repr(v)}`);
+      }
+    }
+    let h = high ?? null;
+    let l = low ?? null;
+    if (h === null) h = l === null ? DEFAULT_HIGH_WATER : 4 * l;
+    if (l === null) l = Math.floor(h / 4);
+    if (!(h >= l && l >= 0)) throw new ValueError(`high (${h}) must be >= low (${l}) must be >= 0`);
+    this._highWater = h;
+    this._lowWater = l;
+    this._maybePauseProtocol();
+    if (this._protocolPaused && !this._resumeScheduled && this.getWriteBufferSize() <= l) {
+      this._resumeScheduled = true; // no write may be left to report the drain
+      this._loop.callSoon(this._maybeResumeFn);
+    }
+  }
+
+  private _maybePauseProtocol(): void {
+    if (this._protocolPaused || this._sock.writableLength <= this._highWater) return;
+    this._protocolPaused = true;
+    try {
+      this._protocol.pauseWriting?.();
+    } catch (exc) {
+      this._loop.callExceptionHandler({ message: 'protocol.pauseWriting() failed', exception: exc, transport: this, protocol: this._protocol });
+    }
+  }
+
+  private _maybeResumeProtocol(): void {
+    this._resumeScheduled = false;
+    if (!this._protocolPaused || this._sock.writableLength > this._lowWater) return;
+    this._protocolPaused = false;
+    try {
+      this._protocol.resumeWriting?.();
+    } catch (exc) {
+      this._loop.callExceptionHandler({ message: 'protocol.resumeWriting() failed', exception: exc, transport: this, protocol: this._protocol });
+    }
+  }
+
+  // ---- reading and closing ----
+
+  isReading(): boolean {
+    return !this._closing && !this._paused;
+  }
+
+  pauseReading(): void {
+    if (!this.isReading()) return;
+    this._paused = true;
+    this._sock.pause(); // Node stops reading once its own small buffer is full: the peer feels back-pressure
+  }
+
+  resumeReading(): void {
+    if (this._closing || !this._paused) return;
+    this._paused = false;
+    this._sock.resume();
+    if (this._inbox.length > 0 || this._sockClosed) this._scheduleDelivery();
+  }
+
+  isClosing(): boolean {
+    return this._closing;
+  }
+
+  close(): void {
+    if (this._closing) return;
+    this._closing = true;
+    this._inbox.clear(); // no dataReceived after close(), as asyncio removes its reader
+    if (this._sockClosed || this._sock.writableLength === 0) {
+      this._connLost++;
+      this._loop.callSoon(this._connectionLostFn, null);
+    }
+    // else: the last write's completion schedules connectionLost (_hostWritten)
+  }
+
+  abort(): void {
+    this._forceClose(null);
+  }
+
+  getExtraInfo<K extends keyof TransportExtraInfo>(name: K, defaultValue?: TransportExtraInfo[K]): TransportExtraInfo[K] | undefined;
+  getExtraInfo(name: string, defaultValue?: unknown): unknown;
+  getExtraInfo(name: string, defaultValue?: unknown): unknown {
+    return name in this._extra && this._extra[name] !== undefined ? this._extra[name] : defaultValue;
+  }
+
+  getProtocol(): Protocol {
+    return this._protocol;
+  }
+
+  setProtocol(protocol: Protocol): void {
+    this._protocol = protocol;
+  }
+
+  toString(): string {
+    const state = this._connLost > 0 ? 'closed' : this._closing ? 'closing' : 'open';
+    const peer = this._extra.peername as net.AddressInfo | undefined;
+    return `<SocketTransport ${state}${peer ? ` peer=${peer.address}:${peer.port}` : ''} read=${this.isReading() ? 'polling' : 'idle'} bufsize=${this.getWriteBufferSize()}>`;
+  }
+}
+
+// ---- loop.createConnection ----
+
+declare module './loop' {
+  interface EventLoop {
+    /**
+     * asyncio's `loop.create_connection`: connects a TCP socket to
+     * `host:port`, makes the protocol with `protocolFactory()` and returns
+     * `[transport, protocol]` once `connectionMade` has run. A failed
+     * connection raises Node's error (`code` 'ECONNREFUSED', 'ENOTFOUND'…).
+     * Async driver only (it waits for the network).
+     * @example
+     * const [transport, protocol] = yield* loop.createConnection(() => new Client(), '127.0.0.1', 8888);
+     */
+    createConnection<P extends Protocol>(protocolFactory: () => P, host: string, port: number): Coroutine<[Transport, P]>;
+  }
+}
+
+/** @internal Checks a port argument (0 to 65535). */
+export function checkPort(port: unknown, api: string): void {
+  if (typeof port !== 'number' || !Number.isInteger(port)) throw new TypeError(`${api}() needs a port number (an integer), got ${repr(port)}`);
+  if (port < 0 || port > 65535) throw new ValueError(`${api}(): port must be 0-65535, got ${port}`);
+}
+
+/** @internal Checks a protocol factory argument. */
+export function checkFactory(factory: unknown, api: string): void {
+  if (typeof factory !== 'function') {
+    throw new TypeError(`${api}() needs a protocol factory (a function returning a protocol), got ${repr(factory)}`);
+  }
+}
+
+EventLoop.prototype.createConnection = function createConnection<P extends Protocol>(
+  this: EventLoop,
+  protocolFactory: () => P,
+  host: string,
+  port: number,
+): Coroutine<[Transport, P]> {
+  checkFactory(protocolFactory, 'createConnection');
+  if (typeof host !== 'string' || host === '') throw new TypeError(`createConnection() needs a host name or address, got ${repr(host)}`);
+  checkPort(port, 'createConnection');
+  this._checkClosed();
+  return connectTransport(this, protocolFactory, host, port);
+};
+
+function* connectTransport<P extends Protocol>(loop: EventLoop, protocolFactory: () => P, host: string, port: number): Coroutine<[Transport, P]> {
+  const sock = yield* connectSocket(loop, host, port);
+  let protocol: P;
+  try {
+    protocol = protocolFactory();
+  } catch (e) {
+    sock.destroy();
+    throw e;
+  }
+  const transport = new SocketTransport(loop, sock, protocol);
+  try {
+    yield; // one turn, so that connectionMade (already scheduled) has run when we return
+  } catch (e) {
+    transport.close(); // cancelled
+    throw e;
+  }
+  return [transport, protocol];
+}
+
+/** @internal Opens a TCP connection; a host wait until Node says it is connected (or failed). */
+export function* connectSocket(loop: EventLoop, host: string, port: number): Coroutine<net.Socket> {
+  const sock = net.connect({ host, port, allowHalfOpen: true });
+  const connected = loop.createFuture<void>();
+  const release = loop._holdHostWait();
+  let failure: Error | null = null;
+  const onConnect = () => {
+    release();
+    if (!loop.isClosed() && !connected.done()) connected.setResult(undefined);
+  };
+  // Stays attached until the transport has its own listener, so an early error cannot go unhandled.
+  const onError = (err: Error) => {
+    release();
+    failure ??= err;
+    if (!loop.isClosed() && !connected.done()) connected.setException(err);
+  };
+  sock.once('connect', onConnect);
+  sock.on('error', onError);
+  try {
+    yield* connected;
+    if (sock.destroyed) throw failure ?? new ConnectionResetError('Connection lost before it could be used');
+  } catch (e) {
+    sock.destroy(); // cancelled or failed: give the socket back
+    throw e;
+  } finally {
+    release();
+    sock.removeListener('connect', onConnect);
+    sock.removeListener('error', onError);
+  }
+  return sock;
+}

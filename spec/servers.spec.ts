@@ -1,0 +1,305 @@
+// lib/servers.ts: Server and loop.createServer over real loopback sockets, on
+// the async driver with the virtual clock. Waits are for events, never time.
+import { expect } from 'chai';
+import * as net from 'node:net';
+import {
+  CancelledError,
+  EventLoop,
+  RuntimeError,
+  Server,
+  ValueError,
+  asyncWith,
+  createTask,
+  fromPromise,
+  getRunningLoop,
+  openConnection,
+  run,
+  startServer,
+  type Coroutine,
+  type ExceptionContext,
+  type Protocol,
+  type StreamReader,
+  type StreamWriter,
+  type Transport,
+} from '../lib';
+
+const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+
+function arun<T>(main: Coroutine<T>): Promise<T> {
+  return run(main, { clock: 'virtual' });
+}
+
+/** Lets Node run for `ms` real milliseconds (a host wait; nothing is asserted about time). */
+function* hostPause(ms: number): Coroutine<void> {
+  yield* fromPromise(new Promise<void>((resolve) => setTimeout(resolve, ms)));
+}
+
+/** A handler that answers one line, then keeps the connection until the client ends it. */
+function* answerThenHold(r: StreamReader, w: StreamWriter): Coroutine<void> {
+  const line = yield* r.readline();
+  w.write(line);
+  yield* r.read(); // until the client's EOF
+  w.close();
+}
+
+describe('servers: Server over real sockets', function () {
+  this.timeout(20000);
+
+  it('address(), isServing(), close(): waitClosed() waits for the connections it accepted', async () => {
+    const order = await arun(
+      (function* (): Coroutine<string[]> {
+        const order: string[] = [];
+        const server = yield* startServer(answerThenHold, '127.0.0.1', 0);
+        expect(server).to.be.instanceOf(Server);
+        expect(server.getLoop()).to.equal(getRunningLoop());
+        expect(server.isServing()).to.equal(true);
+        const { address, port } = server.address();
+        expect(address).to.equal('127.0.0.1');
+        expect(port).to.be.greaterThan(0);
+        expect(String(server)).to.equal(`<Server 127.0.0.1:${port} clients=0>`);
+        yield* server.startServing(); // already serving: nothing to do
+        const [r, w] = yield* openConnection('127.0.0.1', port);
+        w.write('hi\n');
+        expect(dec(yield* r.readline())).to.equal('hi\n');
+        expect(server._clients.size).to.equal(1);
+        server.close();
+        server.close(); // idempotent
+        expect(server.isServing()).to.equal(false);
+        expect(String(server)).to.equal('<Server closed>');
+        expect(() => server.address()).to.throw(RuntimeError, 'closed');
+        const waiting = createTask(
+          (function* (): Coroutine<void> {
+            yield* server.waitClosed();
+            order.push('waitClosed returned');
+          })(),
+        );
+        yield* hostPause(20);
+        order.push('client ends');
+        w.writeEof(); // the handler then closes its side
+        yield* waiting;
+        yield* server.waitClosed(); // at once now
+        w.close();
+        return order;
+      })(),
+    );
+    expect(order).to.deep.equal(['client ends', 'waitClosed returned']);
+  });
+
+  it('refuses new connections once closed', async () => {
+    const err = await arun(
+      (function* (): Coroutine<unknown> {
+        const server = yield* startServer(() => {}, '127.0.0.1', 0);
+        const { port } = server.address();
+        server.close();
+        yield* server.waitClosed();
+        try {
+          yield* openConnection('127.0.0.1', port);
+        } catch (e) {
+          return e;
+        }
+        return null;
+      })(),
+    );
+    expect(err).to.have.property('code', 'ECONNREFUSED');
+  });
+
+  it('serveForever() runs until cancelled, then closes the server, waits for its connections and re-raises', async () => {
+    const result = await arun(
+      (function* (): Coroutine<{ cancelled: boolean; serving: boolean }> {
+        const server = yield* startServer(answerThenHold, '127.0.0.1', 0);
+        const serving = createTask(server.serveForever());
+        yield;
+        expect(() => server.serveForever().next()).to.throw(RuntimeError, 'is already being awaited on serveForever()');
+        const [r, w] = yield* openConnection('127.0.0.1', server.address().port);
+        w.write('ping\n');
+        expect(dec(yield* r.readline())).to.equal('ping\n');
+        serving.cancel();
+        yield* hostPause(10);
+        expect(serving.done()).to.equal(false); // still waiting for our connection to end
+        expect(server.isServing()).to.equal(false);
+        w.writeEof();
+        let cancelled = false;
+        try {
+          yield* serving;
+        } catch (e) {
+          cancelled = e instanceof CancelledError;
+        }
+        w.close();
+        expect(() => server.serveForever().next()).to.throw(RuntimeError, 'is closed');
+        expect(() => server.startServing().next()).to.throw(RuntimeError, 'is closed');
+        return { cancelled, serving: server.isServing() };
+      })(),
+    );
+    expect(result).to.deep.equal({ cancelled: true, serving: false });
+  });
+
+  it('close() ends a pending serveForever() too', async () => {
+    const cancelled = await arun(
+      (function* (): Coroutine<boolean> {
+        const server = yield* startServer(() => {}, '127.0.0.1', 0);
+        const serving = createTask(server.serveForever());
+        yield;
+        server.close();
+        try {
+          yield* serving;
+        } catch (e) {
+          return e instanceof CancelledError;
+        }
+        return false;
+      })(),
+    );
+    expect(cancelled).to.equal(true);
+  });
+
+  it('as an async context manager, exit closes the server and waits', async () => {
+    const [inside, after] = await arun(
+      (function* (): Coroutine<[boolean, boolean]> {
+        const server = yield* startServer(() => {}, '127.0.0.1', 0);
+        const inside = yield* asyncWith(server, function* (s) {
+          expect(s).to.equal(server);
+          return s.isServing();
+        });
+        return [inside, server.isServing()];
+      })(),
+    );
+    expect([inside, after]).to.deep.equal([true, false]);
+  });
+
+  it('closeClients() and abortClients() end the accepted connections (3.13)', async () => {
+    const ends = await arun(
+      (function* (): Coroutine<string[]> {
+        const server = yield* startServer(function* (r): Coroutine<void> {
+          yield* r.read();
+        }, '127.0.0.1', 0);
+        const { port } = server.address();
+        const [r1] = yield* openConnection('127.0.0.1', port);
+        const [r2] = yield* openConnection('127.0.0.1', port);
+        while (server._clients.size < 2) yield* hostPause(2);
+        const [a] = [...server._clients];
+        a.abort();
+        server.closeClients();
+        server.abortClients(); // nothing left to abort that is not closing already
+        const ends = [dec(yield* r1.read()), dec(yield* r2.read())];
+        server.close();
+        yield* server.waitClosed();
+        return ends;
+      })(),
+    );
+    expect(ends).to.deep.equal(['', '']);
+  });
+
+  it('loop.createServer with a plain protocol; a factory that throws is reported and the connection dropped', async () => {
+    const seen: ExceptionContext[] = [];
+    const got = await arun(
+      (function* (): Coroutine<string> {
+        const loop = getRunningLoop();
+        loop.setExceptionHandler((_l, ctx) => seen.push(ctx));
+        let fail = true;
+        class Upper implements Protocol {
+          t!: Transport;
+          connectionMade(t: Transport) {
+            this.t = t;
+          }
+          dataReceived(d: Uint8Array) {
+            this.t.write(dec(d).toUpperCase());
+            this.t.close();
+          }
+        }
+        const server = yield* loop.createServer(() => {
+          if (fail) {
+            fail = false;
+            throw new ValueError('factory failed');
+          }
+          return new Upper();
+        }, '127.0.0.1', 0, { backlog: 5 });
+        const [r1] = yield* openConnection('127.0.0.1', server.address().port);
+        expect(dec(yield* r1.read())).to.equal(''); // dropped
+        const [r2, w2] = yield* openConnection('127.0.0.1', server.address().port);
+        w2.write('shout');
+        const got = dec(yield* r2.read());
+        server.close();
+        yield* server.waitClosed();
+        return got;
+      })(),
+    );
+    expect(got).to.equal('SHOUT');
+    expect(seen).to.have.length(1);
+    expect(seen[0].message).to.equal('Error on transport creation for incoming connection');
+    expect(seen[0].exception).to.be.instanceOf(ValueError);
+  });
+
+  it('a port in use raises the OS error (EADDRINUSE) and leaves nothing listening', async () => {
+    const err = await arun(
+      (function* (): Coroutine<unknown> {
+        const first = yield* startServer(() => {}, '127.0.0.1', 0);
+        try {
+          yield* startServer(() => {}, '127.0.0.1', first.address().port);
+        } catch (e) {
+          return e;
+        } finally {
+          first.close();
+        }
+        return null;
+      })(),
+    );
+    expect(err).to.have.property('code', 'EADDRINUSE');
+  });
+
+  for (const when of ['before Node hands it over', 'before the loop takes it']) {
+    it(`a connection that arrives as the server closes is dropped (closed ${when})`, async () => {
+      await arun(
+        (function* (): Coroutine<void> {
+          const loop = getRunningLoop();
+          let made = 0;
+          const server = yield* loop.createServer(() => {
+            made++;
+            return {};
+          }, '127.0.0.1', 0);
+          const sock = net.connect(server.address().port, '127.0.0.1');
+          sock.on('error', () => {});
+          const accepted = loop.createFuture<void>();
+          const closeNow = () => {
+            server.close();
+            accepted.setResult(undefined);
+          };
+          const netServer = server._netServer as net.Server;
+          if (when.startsWith('before Node')) netServer.prependOnceListener('connection', closeNow);
+          else netServer.once('connection', closeNow);
+          yield* accepted;
+          yield* hostPause(10);
+          expect(made).to.equal(0);
+          sock.destroy();
+          yield* server.waitClosed();
+        })(),
+      );
+    });
+  }
+
+  it('reports what Node says went wrong with a listening socket', async () => {
+    const seen: ExceptionContext[] = [];
+    await arun(
+      (function* (): Coroutine<void> {
+        getRunningLoop().setExceptionHandler((_l, ctx) => seen.push(ctx));
+        const server = yield* startServer(() => {}, '127.0.0.1', 0);
+        server._netServer?.emit('error', Object.assign(new Error('accept EMFILE'), { code: 'EMFILE' }));
+        yield* hostPause(1);
+        server.close();
+      })(),
+    );
+    expect(seen).to.have.length(1);
+    expect(seen[0].message).to.equal('socket.accept() out of system resource');
+    expect(seen[0].exception).to.have.property('code', 'EMFILE');
+  });
+
+  it('checks its arguments at the call', () => {
+    const loop = new EventLoop({ clock: 'virtual' });
+    const f = () => ({});
+    expect(() => loop.createServer('x' as never, '127.0.0.1', 0)).to.throw(TypeError, 'protocol factory');
+    expect(() => loop.createServer(f, 42 as never, 0)).to.throw(TypeError, 'host');
+    expect(() => loop.createServer(f, '127.0.0.1', 65536)).to.throw(ValueError, 'port');
+    expect(() => loop.createServer(f, '127.0.0.1', 0, null as never)).to.throw(TypeError, 'options must be an object');
+    expect(() => loop.createServer(f, '127.0.0.1', 0, { backlog: 1.5 })).to.throw(TypeError, 'backlog');
+    loop.close();
+    expect(() => loop.createServer(f, '127.0.0.1', 0)).to.throw(RuntimeError, 'Event loop is closed');
+  });
+});

@@ -1,0 +1,605 @@
+// lib/transports.ts: protocols and socket transports on real loopback sockets
+// (127.0.0.1, port 0), on the async driver with the virtual clock. Waits are
+// for events (futures set by protocol callbacks), never for time.
+import { expect } from 'chai';
+import * as net from 'node:net';
+import {
+  ConnectionResetError,
+  EventLoop,
+  Future,
+  RuntimeError,
+  SocketTransport,
+  ValueError,
+  fromPromise,
+  getRunningLoop,
+  run,
+  type Coroutine,
+  type ExceptionContext,
+  type Protocol,
+  type Transport,
+} from '../lib';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+
+function arun<T>(main: Coroutine<T>): Promise<T> {
+  return run(main, { clock: 'virtual' });
+}
+
+/** Lets Node run for `ms` real milliseconds (a host wait; nothing is asserted about time). */
+function* hostPause(ms: number): Coroutine<void> {
+  yield* fromPromise(new Promise<void>((resolve) => setTimeout(resolve, ms)));
+}
+
+/** A protocol that records every callback, and resolves `lost` at connectionLost. */
+class Recorder implements Protocol {
+  events: string[] = [];
+  data = '';
+  transport!: Transport;
+  lost: Future<Error | null>;
+  made: Future<void>;
+  eof: Future<void>;
+  keepOpen = false;
+  constructor() {
+    const loop = getRunningLoop();
+    this.lost = loop.createFuture();
+    this.made = loop.createFuture();
+    this.eof = loop.createFuture();
+  }
+  connectionMade(t: Transport): void {
+    this.transport = t;
+    this.events.push('made');
+    this.made.setResult(undefined);
+  }
+  dataReceived(data: Uint8Array): void {
+    if (this.events[this.events.length - 1] !== 'data') this.events.push('data');
+    this.data += dec(data);
+  }
+  eofReceived(): boolean {
+    this.events.push('eof');
+    this.eof.setResult(undefined);
+    return this.keepOpen;
+  }
+  connectionLost(exc: Error | null): void {
+    this.events.push(exc === null ? 'lost' : `lost:${(exc as NodeJS.ErrnoException).code ?? exc.name}`);
+    this.lost.setResult(exc);
+  }
+}
+
+/** Echoes what it receives; closes when the peer ends (the default eofReceived answer). */
+class Echo extends Recorder {
+  override dataReceived(data: Uint8Array): void {
+    super.dataReceived(data);
+    this.transport.write(data);
+  }
+}
+
+function* serve<P extends Protocol>(factory: () => P): Coroutine<{ port: number; protocols: P[]; close: () => void }> {
+  const protocols: P[] = [];
+  const server = yield* getRunningLoop().createServer(() => {
+    const p = factory();
+    protocols.push(p);
+    return p;
+  }, '127.0.0.1', 0);
+  return { port: server.address().port, protocols, close: () => server.close() };
+}
+
+/** A port nothing listens on: bind one, then close it. */
+function* closedPort(): Coroutine<number> {
+  const s = net.createServer();
+  yield* fromPromise(new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve)));
+  const port = (s.address() as net.AddressInfo).port;
+  yield* fromPromise(new Promise<void>((resolve) => s.close(() => resolve())));
+  return port;
+}
+
+describe('transports: protocols over real sockets', function () {
+  this.timeout(20000);
+
+  it('calls the protocol in asyncio order: connectionMade, dataReceived, eofReceived, connectionLost', async () => {
+    const [client, server] = await arun(
+      (function* (): Coroutine<[Recorder, Recorder]> {
+        const loop = getRunningLoop();
+        const srv = yield* serve(() => new Echo());
+        const [transport, client] = yield* loop.createConnection(() => new Recorder(), '127.0.0.1', srv.port);
+        expect(client.events).to.deep.equal(['made']); // connectionMade has run when createConnection returns
+        expect(transport).to.be.instanceOf(SocketTransport);
+        expect(transport.getProtocol()).to.equal(client);
+        transport.write('hello ');
+        transport.write(enc('world'));
+        transport.writeEof();
+        yield* client.lost;
+        srv.close();
+        yield* srv.protocols[0].lost;
+        return [client, srv.protocols[0]];
+      })(),
+    );
+    expect(client.data).to.equal('hello world');
+    expect(client.events).to.deep.equal(['made', 'data', 'eof', 'lost']);
+    expect(server.data).to.equal('hello world');
+    expect(server.events).to.deep.equal(['made', 'data', 'eof', 'lost']);
+  });
+
+  it('eofReceived returning true keeps the transport half-open for writing', async () => {
+    class LateReply extends Recorder {
+      override keepOpen = true;
+      override eofReceived(): boolean {
+        super.eofReceived();
+        this.transport.write('late reply after your EOF');
+        this.transport.close();
+        return true;
+      }
+    }
+    const client = await arun(
+      (function* (): Coroutine<Recorder> {
+        const srv = yield* serve(() => new LateReply());
+        const [transport, client] = yield* getRunningLoop().createConnection(() => new Recorder(), '127.0.0.1', srv.port);
+        expect(transport.canWriteEof()).to.equal(true);
+        transport.write('question');
+        transport.writeEof();
+        transport.writeEof(); // twice is harmless
+        expect(() => transport.write('more')).to.throw(RuntimeError, 'Cannot call write() after writeEof()');
+        expect(() => transport.writelines(['more'])).to.throw(RuntimeError, 'after writeEof()');
+        yield* client.lost;
+        srv.close();
+        expect(srv.protocols[0].data).to.equal('question');
+        return client;
+      })(),
+    );
+    expect(client.data).to.equal('late reply after your EOF');
+    expect(client.events).to.deep.equal(['made', 'data', 'eof', 'lost']);
+  });
+
+  it('pauses writing above the high-water mark and resumes at the low one (real back-pressure)', async () => {
+    class Writer extends Recorder {
+      pauses = 0;
+      resumes = 0;
+      sizeAtPause = -1;
+      resumed: Future<void> | null = null;
+      pauseWriting(): void {
+        this.pauses++;
+        this.sizeAtPause = this.transport.getWriteBufferSize();
+      }
+      resumeWriting(): void {
+        this.resumes++;
+        this.resumed?.setResult(undefined);
+      }
+    }
+    class SlowReader extends Recorder {
+      bytes = 0;
+      override connectionMade(t: Transport): void {
+        super.connectionMade(t);
+        t.pauseReading();
+        t.pauseReading(); // twice is harmless
+        expect(t.isReading()).to.equal(false);
+      }
+      override dataReceived(data: Uint8Array): void {
+        this.bytes += data.length;
+      }
+    }
+    const result = await arun(
+      (function* (): Coroutine<{ writer: Writer; reader: SlowReader; sent: number; lowAtResume: number }> {
+        const loop = getRunningLoop();
+        const srv = yield* serve(() => new SlowReader());
+        const [transport, writer] = yield* loop.createConnection(() => new Writer(), '127.0.0.1', srv.port);
+        transport.setWriteBufferLimits(32 * 1024);
+        expect(transport.getWriteBufferLimits()).to.deep.equal([8 * 1024, 32 * 1024]);
+        yield* srv.protocols[0].made;
+        const chunk = new Uint8Array(64 * 1024).fill(7);
+        let sent = 0;
+        // The reader does not read, so the kernel's buffers fill, then Node's: the writer must be paused.
+        while (writer.pauses === 0 && sent < 256 * 1024 * 1024) {
+          transport.write(chunk);
+          sent += chunk.length;
+          if (transport.getWriteBufferSize() === 0) yield* hostPause(1); // let the kernel take it
+        }
+        expect(writer.pauses).to.equal(1);
+        writer.resumed = loop.createFuture();
+        srv.protocols[0].transport.resumeReading();
+        srv.protocols[0].transport.resumeReading(); // twice is harmless
+        yield* writer.resumed;
+        const lowAtResume = transport.getWriteBufferSize();
+        transport.close();
+        yield* srv.protocols[0].lost;
+        srv.close();
+        return { writer, reader: srv.protocols[0], sent, lowAtResume };
+      })(),
+    );
+    expect(result.writer.sizeAtPause).to.be.greaterThan(32 * 1024);
+    expect(result.writer.resumes).to.equal(1);
+    expect(result.lowAtResume).to.be.at.most(8 * 1024);
+    expect(result.reader.bytes).to.equal(result.sent); // close() sent everything first
+  });
+
+  it('pauseReading holds data back until resumeReading; then data, EOF and the loss come in order', async () => {
+    class Paused extends Recorder {
+      override connectionMade(t: Transport): void {
+        super.connectionMade(t);
+        t.pauseReading();
+      }
+    }
+    class Talker extends Recorder {
+      override connectionMade(t: Transport): void {
+        super.connectionMade(t);
+        t.write('held back');
+        t.close();
+      }
+    }
+    const client = await arun(
+      (function* (): Coroutine<Recorder> {
+        const srv = yield* serve(() => new Talker());
+        const [transport, client] = yield* getRunningLoop().createConnection(() => new Paused(), '127.0.0.1', srv.port);
+        yield* srv.protocols[0].lost; // the server wrote and closed
+        yield* hostPause(30); // the bytes are at our socket by now
+        expect(client.events).to.deep.equal(['made']);
+        transport.resumeReading();
+        yield* client.lost;
+        srv.close();
+        return client;
+      })(),
+    );
+    expect(client.data).to.equal('held back');
+    expect(client.events).to.deep.equal(['made', 'data', 'eof', 'lost']);
+  });
+
+  it('a protocol that pauses inside dataReceived gets nothing more until it resumes', async () => {
+    class PausesOnFirst extends Recorder {
+      chunks: string[] = [];
+      override dataReceived(data: Uint8Array): void {
+        this.chunks.push(dec(data));
+        this.transport.pauseReading();
+      }
+    }
+    const client = await arun(
+      (function* (): Coroutine<PausesOnFirst> {
+        const srv = yield* serve(() => new Recorder());
+        const [transport, client] = yield* getRunningLoop().createConnection(() => new PausesOnFirst(), '127.0.0.1', srv.port);
+        yield* srv.protocols[0].made;
+        const server = srv.protocols[0].transport;
+        let expected = '';
+        for (let i = 0; i < 5; i++) {
+          // Several chunks reach the client; each resume lets exactly one more through.
+          server.write(`chunk${i};`);
+          expected += `chunk${i};`;
+          yield* hostPause(5);
+        }
+        server.close();
+        yield* srv.protocols[0].lost;
+        yield* hostPause(20);
+        while (client.events.length < 3) {
+          const n = client.chunks.length;
+          transport.resumeReading();
+          for (let i = 0; i < 3 && client.chunks.length === n && client.events.length < 3; i++) yield;
+          expect(client.chunks.length - n).to.be.at.most(1);
+        }
+        yield* client.lost;
+        expect(client.chunks.join('')).to.equal(expected);
+        srv.close();
+        return client;
+      })(),
+    );
+    expect(client.events).to.deep.equal(['made', 'eof', 'lost']);
+  });
+
+  it('a socket Node closes while the protocol is paused still delivers the rest, then the loss', async () => {
+    class PauseAtData extends Recorder {
+      override keepOpen = true;
+      override dataReceived(data: Uint8Array): void {
+        super.dataReceived(data);
+        this.transport.pauseReading();
+      }
+    }
+    class SayAndClose extends Recorder {
+      override connectionMade(t: Transport): void {
+        super.connectionMade(t);
+        t.write('last words');
+        t.close();
+      }
+    }
+    const client = await arun(
+      (function* (): Coroutine<Recorder> {
+        const srv = yield* serve(() => new SayAndClose());
+        const [transport, client] = yield* getRunningLoop().createConnection(() => new PauseAtData(), '127.0.0.1', srv.port);
+        transport.writeEof(); // both halves end: Node closes the socket by itself
+        yield* srv.protocols[0].lost;
+        yield* hostPause(30);
+        expect(client.events).to.deep.equal(['made', 'data']);
+        transport.resumeReading();
+        yield* client.lost;
+        srv.close();
+        return client;
+      })(),
+    );
+    expect(client.data).to.equal('last words');
+    expect(client.events).to.deep.equal(['made', 'data', 'eof', 'lost']);
+  });
+
+  it('close() sends the buffered data first; connectionLost(null) follows, once', async () => {
+    class Counter extends Recorder {
+      bytes = 0;
+      override dataReceived(data: Uint8Array): void {
+        this.bytes += data.length;
+      }
+    }
+    const [bytes, client] = await arun(
+      (function* (): Coroutine<[number, Recorder]> {
+        const srv = yield* serve(() => new Counter());
+        const [transport, client] = yield* getRunningLoop().createConnection(() => new Recorder(), '127.0.0.1', srv.port);
+        for (let i = 0; i < 64; i++) transport.write(new Uint8Array(64 * 1024));
+        expect(transport.getWriteBufferSize()).to.be.greaterThan(0);
+        transport.close();
+        transport.close(); // idempotent
+        expect(transport.isClosing()).to.equal(true);
+        expect(String(transport)).to.match(/^<SocketTransport closing/);
+        transport.write('still accepted while closing');
+        yield* client.lost;
+        expect(String(transport)).to.match(/^<SocketTransport closed/);
+        yield* srv.protocols[0].lost;
+        srv.close();
+        return [srv.protocols[0].bytes, client];
+      })(),
+    );
+    expect(bytes).to.equal(64 * 64 * 1024 + 'still accepted while closing'.length);
+    expect(client.events).to.deep.equal(['made', 'lost']);
+  });
+
+  it('abort() drops the buffer and loses the connection at once', async () => {
+    const client = await arun(
+      (function* (): Coroutine<Recorder> {
+        const srv = yield* serve(() => new Recorder());
+        const [transport, client] = yield* getRunningLoop().createConnection(() => new Recorder(), '127.0.0.1', srv.port);
+        transport.write(new Uint8Array(8 * 1024 * 1024));
+        transport.abort();
+        transport.abort();
+        transport.close(); // after abort: nothing more happens
+        yield* client.lost;
+        yield* srv.protocols[0].lost;
+        srv.close();
+        return client;
+      })(),
+    );
+    expect(client.events).to.deep.equal(['made', 'lost']);
+  });
+
+  it("a reset by the peer reaches connectionLost as Node's error", async () => {
+    const client = await arun(
+      (function* (): Coroutine<Recorder> {
+        const srv = yield* serve(() => new Recorder());
+        const [, client] = yield* getRunningLoop().createConnection(() => new Recorder(), '127.0.0.1', srv.port);
+        yield* srv.protocols[0].made;
+        (srv.protocols[0].transport.getExtraInfo('socket') as net.Socket).resetAndDestroy();
+        const exc = yield* client.lost;
+        expect(exc).to.be.instanceOf(Error);
+        srv.close();
+        return client;
+      })(),
+    );
+    expect(client.events).to.deep.equal(['made', 'lost:ECONNRESET']);
+  });
+
+  it('writes after the connection is lost are dropped, with a warning from the fifth on (as asyncio)', async () => {
+    const warnings: unknown[][] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => warnings.push(args);
+    try {
+      await arun(
+        (function* (): Coroutine<void> {
+          const srv = yield* serve(() => new Recorder());
+          const [transport, client] = yield* getRunningLoop().createConnection(() => new Recorder(), '127.0.0.1', srv.port);
+          transport.abort();
+          yield* client.lost;
+          for (let i = 0; i < 6; i++) transport.write('x');
+          transport.write(''); // empty writes are no-ops
+          srv.close();
+        })(),
+      );
+    } finally {
+      console.warn = warn;
+    }
+    expect(warnings).to.deep.equal([['socket.send() raised exception.'], ['socket.send() raised exception.']]);
+  });
+
+  it('reports exceptions from protocol callbacks and closes the connection with them', async () => {
+    const seen: ExceptionContext[] = [];
+    class Bad extends Recorder {
+      override dataReceived(): void {
+        throw new Error('bad data handler');
+      }
+    }
+    class BadEof extends Recorder {
+      override eofReceived(): boolean {
+        throw new Error('bad eof handler');
+      }
+    }
+    class BadFlow extends Recorder {
+      pauseWriting(): void {
+        throw new Error('bad pause');
+      }
+      resumeWriting(): void {
+        throw new Error('bad resume');
+      }
+    }
+    const [lost1, lost2] = await arun(
+      (function* (): Coroutine<[Error | null, Error | null]> {
+        const loop = getRunningLoop();
+        loop.setExceptionHandler((_l, ctx) => seen.push(ctx));
+        const srv = yield* serve(() => new Bad());
+        const [t1, c1] = yield* loop.createConnection(() => new Recorder(), '127.0.0.1', srv.port);
+        t1.write('boom');
+        const lost1 = yield* srv.protocols[0].lost;
+        yield* c1.lost;
+        srv.close();
+        const srv2 = yield* serve(() => new BadEof());
+        const [t2, c2] = yield* loop.createConnection(() => new Recorder(), '127.0.0.1', srv2.port);
+        t2.writeEof();
+        const lost2 = yield* srv2.protocols[0].lost;
+        yield* c2.lost;
+        srv2.close();
+        const srv3 = yield* serve(() => new Recorder());
+        const [t3, c3] = yield* loop.createConnection(() => new BadFlow(), '127.0.0.1', srv3.port);
+        t3.setWriteBufferLimits(0); // any buffered byte pauses
+        t3.write(new Uint8Array(16 * 1024 * 1024));
+        t3.setWriteBufferLimits(1024 * 1024 * 1024); // and a generous limit resumes, once the buffer is below it
+        yield* hostPause(20);
+        t3.close();
+        yield* c3.lost;
+        srv3.close();
+        return [lost1, lost2];
+      })(),
+    );
+    expect(lost1).to.be.instanceOf(Error).with.property('message', 'bad data handler');
+    expect(lost2).to.be.instanceOf(Error).with.property('message', 'bad eof handler');
+    const messages = seen.map((c) => c.message);
+    expect(messages).to.include('Fatal error: protocol.dataReceived() call failed.');
+    expect(messages).to.include('Fatal error: protocol.eofReceived() call failed.');
+    expect(messages).to.include('protocol.pauseWriting() failed');
+    expect(messages).to.include('protocol.resumeWriting() failed');
+    expect(seen[0].transport).to.be.instanceOf(SocketTransport);
+  });
+
+  it('getExtraInfo: peername, sockname, socket, and a default for the rest', async () => {
+    await arun(
+      (function* (): Coroutine<void> {
+        const srv = yield* serve(() => new Recorder());
+        const [transport] = yield* getRunningLoop().createConnection(() => new Recorder(), '127.0.0.1', srv.port);
+        const peer = transport.getExtraInfo('peername');
+        expect(peer).to.deep.equal({ address: '127.0.0.1', family: 'IPv4', port: srv.port });
+        yield* srv.protocols[0].made;
+        const serverSide = srv.protocols[0].transport;
+        expect(serverSide.getExtraInfo('peername')).to.deep.equal(transport.getExtraInfo('sockname'));
+        expect(transport.getExtraInfo('socket')).to.be.instanceOf(net.Socket);
+        expect(transport.getExtraInfo('nonsense', 42)).to.equal(42);
+        expect(transport.getExtraInfo('nonsense')).to.equal(undefined);
+        expect(String(transport)).to.equal(`<SocketTransport open peer=127.0.0.1:${srv.port} read=polling bufsize=0>`);
+        const other = new Recorder();
+        transport.setProtocol(other);
+        expect(transport.getProtocol()).to.equal(other);
+        transport.abort();
+        yield* other.lost;
+        srv.close();
+      })(),
+    );
+  });
+
+  it('writelines writes the items as one; strings go as UTF-8', async () => {
+    const data = await arun(
+      (function* (): Coroutine<string> {
+        const srv = yield* serve(() => new Recorder());
+        const [transport] = yield* getRunningLoop().createConnection(() => new Recorder(), '127.0.0.1', srv.port);
+        transport.writelines(['héllo', enc(' '), 'wörld']);
+        transport.writelines(new Set(['!']));
+        transport.close();
+        yield* srv.protocols[0].eof;
+        srv.close();
+        return srv.protocols[0].data;
+      })(),
+    );
+    expect(data).to.equal('héllo wörld!');
+  });
+
+  it('a refused connection raises the OS error (ECONNREFUSED)', async () => {
+    const err = await arun(
+      (function* (): Coroutine<unknown> {
+        const port = yield* closedPort();
+        try {
+          yield* getRunningLoop().createConnection(() => new Recorder(), '127.0.0.1', port);
+        } catch (e) {
+          return e;
+        }
+        return null;
+      })(),
+    );
+    expect(err).to.be.instanceOf(Error).with.property('code', 'ECONNREFUSED');
+  });
+
+  it('a protocol factory that throws: the error propagates and the socket is given back', async () => {
+    const err = await arun(
+      (function* (): Coroutine<unknown> {
+        const srv = yield* serve(() => new Recorder());
+        try {
+          yield* getRunningLoop().createConnection(() => {
+            throw new ValueError('no protocol today');
+          }, '127.0.0.1', srv.port);
+        } catch (e) {
+          yield* srv.protocols[0].lost; // the server side sees the connection end
+          srv.close();
+          return e;
+        }
+        return null;
+      })(),
+    );
+    expect(err).to.be.instanceOf(ValueError);
+  });
+
+  it('cancelled in the turn after it connected, createConnection closes the transport it made', async () => {
+    const events = await arun(
+      (function* (): Coroutine<string[]> {
+        const loop = getRunningLoop();
+        const srv = yield* serve(() => new Recorder());
+        const client = new Recorder();
+        const t = loop.createTask(loop.createConnection(() => client, '127.0.0.1', srv.port));
+        const instrument = {
+          afterTaskStep(task: unknown, yielded: unknown) {
+            if (task === t && yielded === undefined && !t.done()) t.cancel();
+          },
+        };
+        loop.addInstrument(instrument);
+        try {
+          yield* t;
+        } catch (e) {
+          expect(e).to.have.property('name', 'CancelledError');
+        }
+        loop.removeInstrument(instrument);
+        yield* client.lost;
+        yield* srv.protocols[0].lost;
+        srv.close();
+        return client.events;
+      })(),
+    );
+    expect(events).to.deep.equal(['made', 'lost']);
+  });
+
+  it('checks its arguments at the call, before anything is scheduled', () => {
+    const loop = new EventLoop({ clock: 'virtual' });
+    const make = () => new Recorder();
+    expect(() => loop.createConnection(42 as never, '127.0.0.1', 1)).to.throw(TypeError, 'protocol factory');
+    expect(() => loop.createConnection(make, '', 1)).to.throw(TypeError, 'host');
+    expect(() => loop.createConnection(make, 5 as never, 1)).to.throw(TypeError, 'host');
+    expect(() => loop.createConnection(make, '127.0.0.1', '80' as never)).to.throw(TypeError, 'port');
+    expect(() => loop.createConnection(make, '127.0.0.1', 1.5)).to.throw(TypeError, 'port');
+    expect(() => loop.createConnection(make, '127.0.0.1', 70000)).to.throw(ValueError, '0-65535');
+    loop.close();
+    expect(() => loop.createConnection(make, '127.0.0.1', 1)).to.throw(RuntimeError, 'Event loop is closed');
+  });
+
+  it('setWriteBufferLimits: asyncio defaults and checks', async () => {
+    await arun(
+      (function* (): Coroutine<void> {
+        const srv = yield* serve(() => new Recorder());
+        const [t] = yield* getRunningLoop().createConnection(() => new Recorder(), '127.0.0.1', srv.port);
+        expect(t.getWriteBufferLimits()).to.deep.equal([16384, 65536]);
+        t.setWriteBufferLimits(undefined, 1000);
+        expect(t.getWriteBufferLimits()).to.deep.equal([1000, 4000]);
+        t.setWriteBufferLimits(100, 0);
+        expect(t.getWriteBufferLimits()).to.deep.equal([0, 100]);
+        t.setWriteBufferLimits();
+        expect(t.getWriteBufferLimits()).to.deep.equal([16384, 65536]);
+        expect(() => t.setWriteBufferLimits(10, 20)).to.throw(ValueError, 'high (10) must be >= low (20) must be >= 0');
+        expect(() => t.setWriteBufferLimits(10, -1)).to.throw(ValueError);
+        expect(() => t.setWriteBufferLimits('big' as never)).to.throw(TypeError, 'high must be a number');
+        expect(() => t.write(42 as never)).to.throw(TypeError, 'needs a Uint8Array or a string');
+        expect(() => t.writelines(42 as never)).to.throw(TypeError, 'iterable');
+        expect(() => t.writelines([42] as never)).to.throw(TypeError, 'writelines() needs a Uint8Array');
+        t.close();
+        srv.close();
+      })(),
+    );
+  });
+
+  it('ConnectionResetError carries Node\'s code', () => {
+    const e = new ConnectionResetError();
+    expect(e.message).to.equal('Connection lost');
+    expect(e.name).to.equal('ConnectionResetError');
+    expect(e.code).to.equal('ECONNRESET');
+  });
+});
