@@ -148,7 +148,7 @@ describe('docs', () => {
   // docs/*.md point into the source as [`code`](../lib/file.ts#L123). Each
   // such link must land on a line that contains the code it names (minus a
   // leading `Class.` and a trailing `…`), so the walkthrough cannot rot
-  // silently when lib/ changes: when this fails, fix the line number.
+  // silently when lib/ changes: when this fails, run `node scripts/fix-doc-links.js`.
   const docsDir = path.join(root, 'docs');
   const docs = fs.readdirSync(docsDir).filter((f) => f.endsWith('.md'));
   const link = /\[`([^`]+)`\]\(\.\.\/(lib\/[\w/.-]+\.ts)#L(\d+)\)/g;
