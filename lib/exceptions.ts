@@ -53,7 +53,7 @@ export class BrokenBarrierError extends NamedError {}
  */
 export class IncompleteReadError extends NamedError {
   constructor(public readonly partial: Uint8Array, public readonly expected: number | null) {
-    super(`${partial.length} bytes read on a total of ${expected === null ? 'undefined' : expected} expected bytes`);
+    super(`${partial.length} bytes read on a total of ${expected === null ? 'null' : expected} expected bytes`);
   }
 }
 

@@ -50,7 +50,7 @@ describe('exceptions', () => {
     expect(e.partial).to.deep.equal(new Uint8Array([1, 2]));
     expect(e.expected).to.equal(5);
     expect(e.message).to.equal('2 bytes read on a total of 5 expected bytes');
-    expect(new IncompleteReadError(new Uint8Array(0), null).message).to.equal('0 bytes read on a total of undefined expected bytes');
+    expect(new IncompleteReadError(new Uint8Array(0), null).message).to.equal('0 bytes read on a total of null expected bytes');
   });
 
   it('LimitOverrunError carries consumed', () => {
