@@ -93,6 +93,12 @@ export class ExceptionGroup extends AggregateError {
     this.name = new.target.name;
   }
 
+  /** Python's str(): the message and how many errors it holds, e.g. `… (2 sub-exceptions)`. */
+  override toString(): string {
+    const n = this.errors.length;
+    return `${this.name}: ${this.message} (${n} sub-exception${n === 1 ? '' : 's'})`;
+  }
+
   /** The errors of the group (Python's `exceptions`). */
   get exceptions(): unknown[] {
     return this.errors;
