@@ -68,7 +68,9 @@ export class Handle {
   /** @internal */
   _describe(): string {
     if (this._callback === null) return '<cancelled>';
-    const args = (this._args ?? [this._arg]).map((a) => repr(a)).join(', ');
+    // The one-argument fast path carries `undefined` for a call with no argument (a task's step).
+    const list = this._args ?? (this._arg === undefined ? [] : [this._arg]);
+    const args = list.map((a) => repr(a)).join(', ');
     return `${callableName(this._callback)}(${args})`;
   }
 

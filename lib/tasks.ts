@@ -14,7 +14,7 @@
  */
 import { CancelledError, InvalidStateError, RuntimeError, ValueError } from './exceptions';
 import { _getRunningLoop, getEventLoop, getRunningLoop } from './events';
-import { Future, isFuture, type Coroutine } from './futures';
+import { Future, _checkLoop, isFuture, type Coroutine } from './futures';
 import { CoroutineCall, isCoroutine, isGenerator, type Frame } from './coroutines';
 import { repr } from './repr';
 import type { EventLoop } from './loop';
@@ -75,9 +75,13 @@ export class Task<T = unknown> extends Future<T> {
       this._top = coro;
     }
     this._name = options.name == null ? `Task-${++taskCounter}` : String(options.name);
-    this._stepFn = () => this._step(false, undefined);
-    this._throwFn = (exc: unknown) => this._step(true, exc);
-    this._wakeupFn = (fut: Future<unknown>) => this._wakeup(fut);
+    // Named (for free: the names come from the consts), so handles read `taskWakeup(<Future …>)`.
+    const taskStep = () => this._step(false, undefined);
+    const taskThrow = (exc: unknown) => this._step(true, exc);
+    const taskWakeup = (fut: Future<unknown>) => this._wakeup(fut);
+    this._stepFn = taskStep;
+    this._throwFn = taskThrow;
+    this._wakeupFn = taskWakeup;
     if (loop._instrumented) loop._emit('taskCreated', this);
     if (options.eagerStart && loop.isRunning()) {
       this._eagerStart();
@@ -158,7 +162,9 @@ export class Task<T = unknown> extends Future<T> {
     const state = this._numCancelsRequested > 0 && !this.done() ? 'cancelling' : this._describeState();
     let s = `<Task ${state.replace(/^(\w+)/, `$1 name=${repr(this._name)}`)}`;
     if (this._coro instanceof CoroutineCall) s += ` coro=${this._coro}`;
-    if (this._futWaiter !== null) s += ` wait_for=<${this._futWaiter._className()} ${this._futWaiter._stateName().toLowerCase()}>`;
+    const w = this._futWaiter;
+    // Shallow on purpose: a full repr of what we wait for could recurse through a cycle of tasks.
+    if (w !== null) s += ` wait_for=<${w._className()} ${w._stateName().toLowerCase()}${w instanceof Task ? ` name=${repr(w._name)}` : ''}>`;
     return s + '>';
   }
 
@@ -363,12 +369,14 @@ export function createTask<T>(coro: Coroutine<T> | CoroutineCall<T>, options: { 
  * running loop), or null — also when no loop runs (CPython raises there).
  */
 export function currentTask(loop?: EventLoop): Task<unknown> | null {
+  if (loop != null) _checkLoop(loop, 'currentTask'); // else a wrong loop would answer undefined
   const l = loop ?? _getRunningLoop();
   return l === null ? null : l._currentTask;
 }
 
 /** asyncio.all_tasks: the unfinished tasks of `loop` (default: the running loop). */
 export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
+  if (loop != null) _checkLoop(loop, 'allTasks');
   const l = loop ?? getRunningLoop();
   const tasks = new Set<Task<unknown>>();
   for (const t of l._tasks) if (!t.done()) tasks.add(t);

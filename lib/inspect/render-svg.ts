@@ -45,7 +45,7 @@ export function toSVG(events: readonly TraceEvent[], options: SVGOptions = {}): 
   const left = Math.min(200, 12 + 7 * Math.max(...names.map((n) => n.length)));
   const top = options.title ? 84 : 62;
   // Wide enough for the lanes, the legend and the title, whichever is widest.
-  const legendWidth = 8 + Object.keys(COLORS).reduce((w, state) => w + 24 + state.length * 7, 0) + 80;
+  const legendWidth = 8 + Object.keys(COLORS).reduce((w, state) => w + 24 + state.length * 7, 0) + 80 + 80 + 58;
   const titleWidth = options.title ? 16 + options.title.length * 8 : 0;
   const width = Math.max(left + Math.max(1, l.ticks.length) * col + 20, legendWidth, titleWidth);
   const height = top + names.length * LANE + 10;
@@ -66,6 +66,11 @@ export function toSVG(events: readonly TraceEvent[], options: SVGOptions = {}): 
     lx += 24 + state.length * 7;
   }
   out.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 16}" y2="${ly - 4}" stroke="#c53030" marker-end="url(#wake)"/><text x="${lx + 22}" y="${ly}">wake-up</text>`);
+  // The marks of the loop's own lane: a callback it ran, a wait while idle.
+  lx += 80;
+  out.push(`<circle cx="${lx + 5}" cy="${ly - 4}" r="4" fill="#4a5568"/><text x="${lx + 14}" y="${ly}">callback</text>`);
+  lx += 80;
+  out.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 12}" y2="${ly - 4}" stroke="#a0aec0" stroke-dasharray="2,2"/><text x="${lx + 18}" y="${ly}">idle</text>`);
   // Time labels where loop time moves on, with a faint line down the lanes.
   let lastTime: number | null = null;
   const freeFrom = [0, 0]; // two rows of labels, so that close times both get one

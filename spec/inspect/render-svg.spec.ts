@@ -60,7 +60,7 @@ describe('inspect: toSVG()', () => {
     for (const lane of ['(loop)', "Task 'main'", "Task 'a'", "Task 'b'"]) expect(svg).to.include(`>${lane}</text>`);
     expect(svg).to.include('>t=0.000</text>');
     expect(svg).to.include('>t=1.000</text>');
-    for (const state of ['running', 'ready', 'waiting', 'sleeping', 'done', 'wake-up']) expect(svg).to.include(`>${state}</text>`);
+    for (const state of ['running', 'ready', 'waiting', 'sleeping', 'done', 'wake-up', 'callback', 'idle']) expect(svg).to.include(`>${state}</text>`);
   });
 
   it('draws one bar per step, titled with what happened, and one arrow per wake-up it can place', () => {
