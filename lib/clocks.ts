@@ -12,6 +12,7 @@
  * Both use only JavaScript globals (performance, Atomics), so the core runs
  * in a browser too.
  */
+import { repr } from './repr';
 
 /** A loop's clock. */
 export interface Clock {
@@ -77,5 +78,6 @@ export function makeClock(spec: 'real' | 'virtual' | Clock | undefined): Clock {
   if (spec === undefined || spec === 'real') return new RealClock();
   if (spec === 'virtual') return new VirtualClock();
   if (typeof spec === 'object' && spec !== null && typeof spec.now === 'function' && typeof spec.block === 'function') return spec;
-  throw new TypeError(`clock must be 'real', 'virtual' or a Clock object, got ${String(spec)}`);
+  // Not String(spec) for objects: an error message must never throw on the value it reports.
+  throw new TypeError(`clock must be 'real', 'virtual' or a Clock object, got ${typeof spec === 'string' ? spec : repr(spec)}`);
 }

@@ -274,7 +274,7 @@ export function wait<F extends Future<unknown>>(fs: Iterable<F>, options: WaitOp
   if (set.size === 0) throw new ValueError('Set of Tasks/Futures is empty.');
   const returnWhen = options.returnWhen ?? ALL_COMPLETED;
   if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
-    throw new ValueError(`Invalid return_when value: ${String(returnWhen)}`);
+    throw new ValueError(`Invalid return_when value: ${typeof returnWhen === 'string' ? returnWhen : repr(returnWhen)}`); // repr: String() can throw
   }
   for (const f of set) {
     if (isCoroutine(f)) throw new TypeError('Passing coroutines is forbidden, use tasks explicitly.');

@@ -11,6 +11,7 @@
  */
 import type { Coroutine } from './futures';
 import type { CoroutineCall } from './coroutines';
+import { repr } from './repr';
 
 /** Python's `__aenter__` / `__aexit__` pair. */
 export interface AsyncContextManager<T> {
@@ -30,7 +31,7 @@ export interface AsyncContextManager<T> {
 export function asyncWith<T, R>(cm: AsyncContextManager<T>, body: (value: T) => Coroutine<R> | CoroutineCall<R>): Coroutine<R> {
   // Checked at the call, so a mistake fails where it was written, with nothing entered.
   if (cm === null || typeof cm !== 'object' || typeof cm.enter !== 'function' || typeof cm.exit !== 'function') {
-    throw new TypeError(`asyncWith() needs an async context manager (an object with enter() and exit()), got ${String(cm)}`);
+    throw new TypeError(`asyncWith() needs an async context manager (an object with enter() and exit()), got ${repr(cm)}`); // repr: never throws on the value
   }
   if (typeof body !== 'function') throw new TypeError(`asyncWith() needs a body function (a function*), got ${typeof body}`);
   return runWith(cm, body);

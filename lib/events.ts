@@ -4,6 +4,7 @@
  * "current" is the loop the policy hands out to code that has none.
  */
 import { RuntimeError } from './exceptions';
+import { repr } from './repr';
 import type { EventLoop, EventLoopOptions } from './loop';
 
 let runningLoop: EventLoop | null = null;
@@ -61,7 +62,7 @@ export class DefaultEventLoopPolicy {
   setEventLoop(loop: EventLoop | null): void {
     // As in CPython: only a loop or null (a loop is recognised by its run method, to avoid importing loop.ts here).
     if (loop !== null && (typeof loop !== 'object' || typeof (loop as { runUntilComplete?: unknown }).runUntilComplete !== 'function')) {
-      throw new TypeError(`loop must be an EventLoop or null, got ${String(loop)}`);
+      throw new TypeError(`loop must be an EventLoop or null, got ${repr(loop)}`); // repr: never throws on the value
     }
     this.setCalled = true;
     this.loop = loop;
@@ -88,7 +89,7 @@ export function getEventLoopPolicy(): DefaultEventLoopPolicy {
 /** asyncio.set_event_loop_policy; null restores the default. */
 export function setEventLoopPolicy(p: DefaultEventLoopPolicy | null): void {
   if (p !== null && !(p instanceof DefaultEventLoopPolicy)) {
-    throw new TypeError(`policy must be a DefaultEventLoopPolicy or null, got ${String(p)}`);
+    throw new TypeError(`policy must be a DefaultEventLoopPolicy or null, got ${repr(p)}`);
   }
   policy = p;
 }

@@ -23,6 +23,9 @@
  *   `receiveMessageOnPort`.
  * A message read by one path is gone from the port, so each result is
  * delivered once; the future is settled only if it is still pending.
+ *
+ * This file is the pool and the loop's side; what runs inside each thread
+ * is lib/executor-worker.ts.
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
@@ -33,6 +36,7 @@ import { getRunningLoop } from './events';
 import { InvalidStateError, RuntimeError, TimeoutError, ValueError } from './exceptions';
 import type { Coroutine, Future } from './futures';
 import { callableName, repr } from './repr';
+import { WORKER_SOURCE } from './executor-worker';
 
 /** A function exported by a module: the worker does `require(module)[export]`. */
 export interface ModuleFunction {
@@ -46,100 +50,6 @@ export interface ThreadPoolExecutorOptions {
   /** How many worker threads at most (default: `os.availableParallelism()`). */
   maxWorkers?: number | null;
 }
-
-/**
- * The program each worker thread runs (plain JavaScript, so it works the
- * same under ts-node and from dist/). It compiles each function's source
- * once, runs one job at a time, awaits a returned promise, posts the outcome
- * on its port, then notifies the wake-up cells of the loops waiting for it.
- */
-const WORKER_SOURCE = String.raw`'use strict';
-const { workerData } = require('node:worker_threads');
-const { createRequire } = require('node:module');
-const path = require('node:path');
-const port = workerData.port;
-const posted = new Int32Array(workerData.posted);
-// Functions and modules resolve names the way code in process.cwd() would.
-const userRequire = createRequire(path.join(process.cwd(), '[tulip executor]'));
-const compiled = new Map();
-let current = null; // the job running now: { id, wakes }
-
-function compile(body) {
-  let fn = compiled.get(body);
-  if (fn === undefined) {
-    if (compiled.size >= 1000) compiled.clear();
-    fn = new Function('require', body)(userRequire);
-    compiled.set(body, fn);
-  }
-  return fn;
-}
-
-function load(moduleName, exportName) {
-  const fn = userRequire(moduleName)[exportName];
-  if (typeof fn !== 'function') {
-    throw new TypeError('module ' + moduleName + ' has no function export ' + JSON.stringify(exportName) + ' (found ' + typeof fn + ')');
-  }
-  return fn;
-}
-
-function describe(e) {
-  if (e !== null && typeof e === 'object' && typeof e.message === 'string') {
-    const props = {};
-    for (const key of Object.keys(e)) {
-      if (key === 'name' || key === 'message' || key === 'stack') continue;
-      try { props[key] = structuredClone(e[key]); } catch (_) { /* not sendable: dropped */ }
-    }
-    return { name: String(e.name || 'Error'), message: e.message, stack: typeof e.stack === 'string' ? e.stack : undefined, props };
-  }
-  try { return { value: structuredClone(e) }; } catch (_) { return { value: String(e) }; }
-}
-
-function finish(job, reply) {
-  if (current !== job) return; // already finished (an uncaught error came first)
-  current = null;
-  try {
-    port.postMessage(reply);
-  } catch (e) {
-    port.postMessage({ id: job.id, error: describe(new TypeError('the result could not be sent back to the loop: ' + e.message +
-      ' (results go through structured clone, which refuses functions, symbols and host objects)')) });
-  }
-  Atomics.add(posted, 0, 1);
-  for (const wake of job.wakes) { Atomics.store(wake, 0, 1); Atomics.notify(wake, 0); }
-}
-
-async function run(message) {
-  const job = { id: message.id, wakes: [new Int32Array(message.wake)] };
-  if (message.also !== undefined) for (const b of message.also) job.wakes.push(new Int32Array(b));
-  current = job;
-  let reply;
-  try {
-    const fn = message.body !== undefined ? compile(message.body) : load(message.module, message.export);
-    let value = fn(...message.args);
-    if (value !== null && (typeof value === 'object' || typeof value === 'function') && typeof value.then === 'function') value = await value;
-    reply = { id: job.id, value };
-  } catch (e) {
-    reply = { id: job.id, error: describe(e) };
-  }
-  finish(job, reply);
-}
-
-port.on('message', (message) => {
-  if (message.id !== undefined) { run(message); return; }
-  // A loop waits for a free worker: wake it when the current job ends.
-  const wake = new Int32Array(message.wake);
-  if (current !== null) current.wakes.push(wake);
-  else { Atomics.store(wake, 0, 1); Atomics.notify(wake, 0); }
-});
-// An error nobody caught (a stray timer of the job) fails the running job; the worker lives on.
-process.on('uncaughtException', (e) => {
-  if (current !== null) finish(current, { id: current.id, error: describe(e) });
-  else console.error(e);
-});
-// The job ended the thread (process.exit): say so, or a synchronous loop would wait forever.
-process.on('exit', (code) => {
-  if (current !== null) finish(current, { id: current.id, exited: code });
-});
-`;
 
 /** What the loop sends a worker: the function and its arguments, and the loop's wake-up cell. */
 interface JobMessage {

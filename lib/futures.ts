@@ -97,6 +97,9 @@ export class Future<T = unknown> implements Iterable<Suspension> {
   _sourceTraceback: string | null = null;
 
   constructor(options: FutureOptions = {}) {
+    // Bad options fail here, with a message, not later inside the loop's internals.
+    if (options === null || typeof options !== 'object') throw new TypeError(`Future options must be an object like { loop }, got ${repr(options)}`);
+    if (options.loop != null) _checkLoop(options.loop, 'Future');
     this._loop = options.loop ?? _getRunningLoop() ?? getEventLoop();
     if (this._loop._debug) this._sourceTraceback = captureStack(this.constructor);
   }
@@ -285,6 +288,16 @@ export class Future<T = unknown> implements Iterable<Suspension> {
     const loop = this._loop;
     if (cb0 !== null) loop._callSoonWithArg(cb0, this);
     if (rest !== null) for (let i = 0; i < rest.length; i++) loop._callSoonWithArg(rest[i], this);
+  }
+}
+
+/**
+ * @internal A `loop` argument must be an EventLoop (recognised by its run
+ * method, as events.ts does, so that this module need not import loop.ts).
+ */
+export function _checkLoop(loop: unknown, api: string): void {
+  if (loop === null || typeof loop !== 'object' || typeof (loop as { runUntilComplete?: unknown }).runUntilComplete !== 'function') {
+    throw new TypeError(`${api}(): loop must be an EventLoop, got ${repr(loop)}`);
   }
 }
 

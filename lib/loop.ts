@@ -419,7 +419,7 @@ export class EventLoop {
       throw new RuntimeError(
         `the synchronous driver cannot wait for host I/O: ${this._hostWaits} wait(s) only Node can end are outstanding ` +
           '(a promise, a socket, a child process). Run this with the async driver instead: ' +
-          '`await asyncio.run(main())` or `await loop.runUntilCompleteAsync(main())`, not runSync()/runUntilComplete().',
+          '`await run(main())` or `await loop.runUntilCompleteAsync(main())`, not runSync()/runUntilComplete().',
       );
     }
     const busy = this._sourcesBusy();

@@ -5,6 +5,7 @@
  */
 import { _getRunningLoop, getEventLoop } from './events';
 import type { Future } from './futures';
+import { repr } from './repr';
 import type { EventLoop } from './loop';
 
 /**
@@ -15,7 +16,7 @@ import type { EventLoop } from './loop';
  */
 export function fromPromise<T>(promise: PromiseLike<T>, loop?: EventLoop): Future<T> {
   if (promise === null || typeof promise !== 'object' && typeof promise !== 'function' || typeof (promise as PromiseLike<T>).then !== 'function') {
-    throw new TypeError(`fromPromise() needs a promise (a thenable), got ${String(promise)}`);
+    throw new TypeError(`fromPromise() needs a promise (a thenable), got ${repr(promise)}`); // repr: never throws on the value
   }
   const l = loop ?? _getRunningLoop() ?? getEventLoop();
   const future = l.createFuture<T>();
@@ -37,5 +38,7 @@ export function fromPromise<T>(promise: PromiseLike<T>, loop?: EventLoop): Futur
 
 /** A native Promise settled like `future` (same as `future.toPromise()`). */
 export function toPromise<T>(future: Future<T>): Promise<T> {
+  // Checked, else a wrong argument fails with "future.toPromise is not a function".
+  if (future === null || typeof future !== 'object' || typeof future.toPromise !== 'function') throw new TypeError(`toPromise() needs a Future, got ${repr(future)}`);
   return future.toPromise();
 }

@@ -20,6 +20,7 @@ import {
   type Protocol,
   type StreamReader,
   type StreamWriter,
+  type Task,
   type Transport,
 } from '../lib';
 
@@ -187,6 +188,56 @@ describe('servers: Server over real sockets', function () {
     );
     expect(ends).to.deep.equal(['', '']);
   });
+
+  for (const end of ['closeClients', 'abortClients'] as const) {
+    it(`a server closed while its clients wait in read(): they wait on until ${end}(), then get EOF (or the reset); the loop goes on`, async () => {
+      const result = await arun(
+        (function* (): Coroutine<{ pendingAfterClose: number; outcomes: string[]; after: string }> {
+          const server = yield* startServer(function* (r, w): Coroutine<void> {
+            w.write('hello\n');
+            yield* r.read(); // holds the connection until the client's EOF
+          }, '127.0.0.1', 0);
+          const { port } = server.address();
+          const reads: Task<Uint8Array>[] = [];
+          const writers: StreamWriter[] = [];
+          for (let i = 0; i < 3; i++) {
+            const [r, w] = yield* openConnection('127.0.0.1', port);
+            writers.push(w);
+            expect(dec(yield* r.readline())).to.equal('hello\n');
+            reads.push(createTask(r.read())); // waits: the server says nothing more
+          }
+          while (server._clients.size < 3) yield* hostPause(1);
+          server.close(); // stops listening; the accepted connections stay (asyncio's rule)
+          yield* hostPause(20);
+          const pendingAfterClose = reads.filter((t) => !t.done()).length;
+          server[end]();
+          const outcomes: string[] = [];
+          for (const t of reads) {
+            try {
+              outcomes.push(`eof:${dec(yield* t)}`);
+            } catch (e) {
+              outcomes.push(`error:${(e as NodeJS.ErrnoException).code}`);
+            }
+          }
+          yield* server.waitClosed();
+          for (const w of writers) w.close();
+          // The loop goes on: a new server serves a new client.
+          const again = yield* startServer(answerThenHold, '127.0.0.1', 0);
+          const [r, w] = yield* openConnection('127.0.0.1', again.address().port);
+          w.write('again\n');
+          const after = dec(yield* r.readline());
+          w.writeEof();
+          again.close();
+          yield* again.waitClosed();
+          return { pendingAfterClose, outcomes, after };
+        })(),
+      );
+      expect(result.pendingAfterClose).to.equal(3);
+      for (const o of result.outcomes) expect(end === 'closeClients' ? ['eof:'] : ['eof:', 'error:ECONNRESET']).to.include(o);
+      expect(result.outcomes).to.have.length(3);
+      expect(result.after).to.equal('again\n');
+    });
+  }
 
   it('loop.createServer with a plain protocol; a factory that throws is reported and the connection dropped', async () => {
     const seen: ExceptionContext[] = [];

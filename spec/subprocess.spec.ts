@@ -258,6 +258,42 @@ describe('subprocess: child processes', function () {
     expect([out, code]).to.deep.equal(['not reading', 0]);
   });
 
+  it('a child that dies mid-communicate: communicate() returns what it wrote, the exit code says SIGKILL, the loop goes on', async () => {
+    const [out, err, code, next] = await arun(
+      (function* (): Coroutine<[string | null, string | null, number | null, string | null]> {
+        // It says something on both pipes, takes 1 MiB of its input, and kills itself with the rest unread.
+        const p = yield* node(
+          `process.stdout.write('started\\n', () => process.stderr.write('err\\n', () => {
+             let n = 0;
+             process.stdin.on('data', (c) => { n += c.length; if (n >= 1 << 20) process.kill(process.pid, 'SIGKILL'); });
+           }));`,
+          { stdin: PIPE, stdout: PIPE, stderr: PIPE },
+        );
+        const [out, err] = yield* p.communicate(new Uint8Array(16 * 1024 * 1024));
+        const after = yield* node('process.stdout.write("next")', { stdout: PIPE });
+        return [dec(out), dec(err), p.returncode, dec((yield* after.communicate())[0])];
+      })(),
+    );
+    expect([out, err, code, next]).to.deep.equal(['started\n', 'err\n', -9, 'next']);
+  });
+
+  it('a child killed while communicate() waits on its stdin: communicate() returns, with the exit code', async () => {
+    const [line, out, err, code] = await arun(
+      (function* (): Coroutine<[string | null, string | null, string | null, number]> {
+        // It never reads its stdin: communicate() is stuck feeding it until the kill.
+        const p = yield* node(`process.stdout.write('ready\\n'); ${FOREVER}`, { stdin: PIPE, stdout: PIPE, stderr: PIPE });
+        const line = dec(yield* (p.stdout as StreamReader).readline());
+        const c = createTask(p.communicate(new Uint8Array(16 * 1024 * 1024)));
+        yield* hostPause(20);
+        expect(c.done()).to.equal(false);
+        p.kill();
+        const [out, err] = yield* c;
+        return [line, dec(out), dec(err), p.returncode as number];
+      })(),
+    );
+    expect([line, out, err, code]).to.deep.equal(['ready\n', '', '', -9]);
+  });
+
   it('cwd and env reach the child', async () => {
     const out = await arun(
       (function* (): Coroutine<string | null> {

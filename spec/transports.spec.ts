@@ -377,6 +377,53 @@ describe('transports: protocols over real sockets', function () {
     expect(client.events).to.deep.equal(['made', 'lost:ECONNRESET']);
   });
 
+  it('a peer that resets while writing is paused: connectionLost gets the error, once; no resumeWriting; the loop goes on', async () => {
+    class Writer extends Recorder {
+      pauseWriting(): void {
+        this.events.push('pause');
+      }
+      resumeWriting(): void {
+        this.events.push('resume');
+      }
+    }
+    class Stalled extends Recorder {
+      override connectionMade(t: Transport): void {
+        super.connectionMade(t);
+        t.pauseReading(); // reads nothing: the writer's buffers fill
+      }
+    }
+    const [events, exc, echoed] = await arun(
+      (function* (): Coroutine<[string[], Error | null, string]> {
+        const loop = getRunningLoop();
+        const srv = yield* serve(() => new Stalled());
+        const [transport, writer] = yield* loop.createConnection(() => new Writer(), '127.0.0.1', srv.port);
+        yield* srv.protocols[0].made;
+        for (let sent = 0; !writer.events.includes('pause') && sent < 256 * 1024 * 1024; sent += 64 * 1024) {
+          transport.write(new Uint8Array(64 * 1024));
+          if (transport.getWriteBufferSize() === 0) yield* hostPause(1); // let the kernel take it
+        }
+        (srv.protocols[0].transport.getExtraInfo('socket') as net.Socket).resetAndDestroy();
+        const exc = yield* writer.lost;
+        transport.write('dropped'); // no throw: asyncio drops writes to a lost connection
+        expect(transport.isClosing()).to.equal(true);
+        // The loop goes on: another connection on the same loop echoes.
+        const echoSrv = yield* serve(() => new Echo());
+        const [t2, c2] = yield* loop.createConnection(() => new Recorder(), '127.0.0.1', echoSrv.port);
+        t2.write('alive');
+        while (c2.data.length < 5) yield* hostPause(1);
+        t2.close();
+        srv.close();
+        echoSrv.close();
+        return [writer.events, exc, c2.data];
+      })(),
+    );
+    expect(events.slice(0, 2)).to.deep.equal(['made', 'pause']);
+    expect(events).to.have.length(3);
+    expect(['lost:ECONNRESET', 'lost:EPIPE']).to.include(events[2]);
+    expect(exc).to.be.instanceOf(Error);
+    expect(echoed).to.equal('alive');
+  });
+
   it('writes after the connection is lost are dropped, with a warning from the fifth on (as asyncio)', async () => {
     const warnings: unknown[][] = [];
     const warn = console.warn;

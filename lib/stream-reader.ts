@@ -1,0 +1,374 @@
+/**
+ * StreamReader (CPython: streams.StreamReader): the reading end of a stream,
+ * a byte buffer with coroutines that wait for what is not there yet —
+ * `read(n)`, `readline()`, `readexactly(n)`, `readuntil(sep)`.
+ *
+ * Its protocol (StreamReaderProtocol, lib/streams.ts) feeds it with
+ * `feedData()` and `feedEof()`, or fails it with `setException()`; one
+ * coroutine at a time waits in it for more. Two rules from asyncio live here:
+ * - the limit: a line (or `readuntil` chunk) longer than `limit` is
+ *   LimitOverrunError (`readline()` turns it into ValueError), and a stream
+ *   that ends before what was asked for is IncompleteReadError, carrying the
+ *   bytes that did come;
+ * - inbound back-pressure: over twice its `limit` of unread bytes, the reader
+ *   pauses its transport's reading, and resumes it once the buffer drops to
+ *   the limit, so a slow reader slows the sender down.
+ *
+ * Bytes come out as plain Uint8Arrays that the caller owns (fresh copies,
+ * never views of the buffer). This file uses nothing from Node (the
+ * transport is only a type here), so a StreamReader fed by hand works in a
+ * browser too; lib/streams.ts re-exports it.
+ */
+import type { EventLoop } from './loop';
+import { IncompleteReadError, LimitOverrunError, RuntimeError, ValueError } from './exceptions';
+import { _getRunningLoop, getEventLoop } from './events';
+import type { Coroutine, Future } from './futures';
+import type { Transport } from './transports';
+import { repr } from './repr';
+
+/** asyncio's default buffer limit: 64 KiB. */
+export const DEFAULT_LIMIT = 2 ** 16;
+
+const EMPTY = new Uint8Array(0);
+const NEWLINE = new Uint8Array([10]);
+
+/** @internal Checks a `limit` option: a positive number of bytes (asyncio's ValueError for <= 0). */
+export function checkLimit(limit: unknown): number {
+  if (limit === undefined) return DEFAULT_LIMIT;
+  if (typeof limit !== 'number' || Number.isNaN(limit)) throw new TypeError(`limit must be a number of bytes, got ${repr(limit)}`);
+  if (limit <= 0) throw new ValueError('Limit cannot be <= 0');
+  return limit;
+}
+
+const utf8 = new TextEncoder();
+
+function toBytes(data: unknown, method: string): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (typeof data === 'string') return utf8.encode(data);
+  throw new TypeError(`${method}() needs a Uint8Array or a string, not ${repr(data)}`);
+}
+
+/** Options of `new StreamReader()`. */
+export interface StreamReaderOptions {
+  /** The longest line (or `readuntil` chunk) accepted, and half the buffer size at which reading pauses. Default 64 KiB. */
+  limit?: number;
+  /** Default: the running loop, else the current one. */
+  loop?: EventLoop;
+}
+
+/**
+ * asyncio.StreamReader: the reading end of a stream. Only one coroutine may
+ * wait in it at a time. `feedData()`/`feedEof()`/`setException()` are what
+ * its protocol calls, and are handy in tests.
+ * @example
+ * const [reader, writer] = yield* openConnection('127.0.0.1', port);
+ * const line = yield* reader.readline();        // up to and including '\n'
+ * const header = yield* reader.readexactly(4);  // or IncompleteReadError at EOF
+ */
+export class StreamReader {
+  /** @internal */ _loop: EventLoop;
+  /** @internal */ _limit: number;
+  // The buffer: bytes [_start, _end) of _buf are unread.
+  /** @internal */ _buf: Uint8Array = EMPTY;
+  /** @internal */ _start = 0;
+  /** @internal */ _end = 0;
+  /** @internal */ _eof = false;
+  /** @internal The future a read*() waits on (Python's `_waiter`). */ _waiter: Future<void> | null = null;
+  /** @internal */ _exception: Error | null = null;
+  /** @internal */ _transport: Transport | null = null;
+  /** @internal The transport's reading is paused because the buffer is full. */ _paused = false;
+  /** @internal Never pause the transport (set while a child process is waited for, see subprocess.ts). */ _unbounded = false;
+
+  constructor(options: StreamReaderOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError(`StreamReader options must be an object, got ${repr(options)}`);
+    this._limit = checkLimit(options.limit);
+    this._loop = options.loop ?? _getRunningLoop() ?? getEventLoop();
+  }
+
+  /** The buffer limit (asyncio's `_limit`). */
+  get limit(): number {
+    return this._limit;
+  }
+
+  /** @internal The number of unread bytes. */
+  get _length(): number {
+    return this._end - this._start;
+  }
+
+  /** The exception set with `setException()` (or by a lost connection), or null. */
+  exception(): Error | null {
+    return this._exception;
+  }
+
+  /** Makes every read raise `exc` (wakes the waiting reader with it). */
+  setException(exc: Error): void {
+    this._exception = exc;
+    const waiter = this._waiter;
+    if (waiter !== null) {
+      this._waiter = null;
+      if (!waiter.cancelled()) waiter.setException(exc);
+    }
+  }
+
+  private _wakeupWaiter(): void {
+    const waiter = this._waiter;
+    if (waiter !== null) {
+      this._waiter = null;
+      if (!waiter.cancelled()) waiter.setResult(undefined);
+    }
+  }
+
+  /** Connects the reader to the transport it pauses and resumes (once). */
+  setTransport(transport: Transport): void {
+    if (this._transport !== null) throw new RuntimeError('Transport already set');
+    this._transport = transport;
+  }
+
+  private _maybeResumeTransport(): void {
+    if (this._paused && this._length <= this._limit) {
+      this._paused = false;
+      (this._transport as Transport).resumeReading();
+    }
+  }
+
+  /** The stream has ended: reads return what is buffered, then empty results. */
+  feedEof(): void {
+    this._eof = true;
+    this._wakeupWaiter();
+  }
+
+  /** True when the stream has ended and every byte was read. */
+  atEof(): boolean {
+    return this._eof && this._length === 0;
+  }
+
+  /** Appends bytes (a string as UTF-8) and wakes the waiting reader. */
+  feedData(data: Uint8Array | string): void {
+    const bytes = toBytes(data, 'feedData');
+    if (this._eof) throw new RuntimeError('feedData() after feedEof()');
+    if (bytes.length === 0) return;
+    this._append(bytes);
+    this._wakeupWaiter();
+    // Over twice the limit, stop reading from the transport until the reader catches up.
+    if (this._transport !== null && !this._paused && !this._unbounded && this._length > 2 * this._limit) {
+      this._transport.pauseReading();
+      this._paused = true;
+    }
+  }
+
+  /** @internal Stops pausing the transport from now on, and resumes it if it is paused. */
+  _neverPause(): void {
+    this._unbounded = true;
+    if (this._paused) {
+      this._paused = false;
+      (this._transport as Transport).resumeReading();
+    }
+  }
+
+  private _append(bytes: Uint8Array): void {
+    const n = bytes.length;
+    if (this._end + n > this._buf.length) {
+      const len = this._length;
+      if (len + n <= this._buf.length >> 1) {
+        this._buf.copyWithin(0, this._start, this._end); // room enough once the read bytes are dropped
+      } else {
+        const grown = new Uint8Array(Math.max(len + n, this._buf.length * 2, 1024));
+        grown.set(this._buf.subarray(this._start, this._end));
+        this._buf = grown;
+      }
+      this._start = 0;
+      this._end = len;
+    }
+    this._buf.set(bytes, this._end);
+    this._end += n;
+  }
+
+  /** Removes and returns the first `n` unread bytes (a copy). */
+  private _take(n: number): Uint8Array {
+    const out = this._buf.slice(this._start, this._start + n);
+    this._start += n;
+    if (this._start === this._end) {
+      this._start = this._end = 0;
+      if (this._buf.length > 4 * this._limit) this._buf = EMPTY; // give a burst's memory back
+    }
+    return out;
+  }
+
+  /** Index (from the first unread byte) of `sep` at or after `from`, or -1. */
+  private _find(sep: Uint8Array, from: number): number {
+    const unread = this._buf.subarray(this._start, this._end);
+    const first = sep[0];
+    const n = sep.length;
+    const last = unread.length - n; // the last index a whole separator can start at
+    // The native indexOf finds each candidate first byte; the rest is compared here.
+    for (let i = unread.indexOf(first, from); i !== -1 && i <= last; i = unread.indexOf(first, i + 1)) {
+      let j = 1;
+      while (j < n && unread[i + j] === sep[j]) j++;
+      if (j === n) return i;
+    }
+    return -1;
+  }
+
+  /**
+   * Waits until feedData() or feedEof() is called; resumes a paused
+   * transport first, since waiting for data while paused would never end.
+   */
+  private *_waitForData(funcName: string): Coroutine<void> {
+    // Two readers at once could not know which gets the next data: asyncio forbids it.
+    if (this._waiter !== null) throw new RuntimeError(`${funcName}() called while another coroutine is already waiting for incoming data`);
+    if (this._paused) {
+      this._paused = false;
+      (this._transport as Transport).resumeReading();
+    }
+    const waiter = (this._waiter = this._loop.createFuture<void>());
+    // Data from a transport comes from Node: a host wait. A reader fed by hand is not one.
+    const release = this._transport !== null ? this._loop._holdHostWait() : null;
+    try {
+      yield* waiter;
+    } finally {
+      if (this._waiter === waiter) this._waiter = null;
+      if (release !== null) release();
+    }
+  }
+
+  /**
+   * Reads up to `n` bytes (at least one, unless at EOF); `n = -1` (the
+   * default) reads until EOF. Returns an empty array at EOF.
+   */
+  read(n = -1): Coroutine<Uint8Array> {
+    if (typeof n !== 'number' || !Number.isInteger(n)) throw new TypeError(`read() needs an integer size, got ${repr(n)}`);
+    return this._read(n);
+  }
+
+  private *_read(n: number): Coroutine<Uint8Array> {
+    if (this._exception !== null) throw this._exception;
+    if (n === 0) return EMPTY.slice();
+    if (n < 0) {
+      // Read in limit-sized blocks: waiting for EOF with everything buffered would
+      // deadlock once the buffer pauses the transport.
+      const blocks: Uint8Array[] = [];
+      let total = 0;
+      for (;;) {
+        const block = yield* this._read(this._limit);
+        if (block.length === 0) break;
+        blocks.push(block);
+        total += block.length;
+      }
+      if (blocks.length === 1) return blocks[0];
+      const all = new Uint8Array(total);
+      let at = 0;
+      for (const b of blocks) {
+        all.set(b, at);
+        at += b.length;
+      }
+      return all;
+    }
+    if (this._length === 0 && !this._eof) yield* this._waitForData('read');
+    const data = this._take(Math.min(n, this._length));
+    this._maybeResumeTransport();
+    return data;
+  }
+
+  /**
+   * Reads one line, up to and including `\n`. At EOF returns the partial
+   * line (no `\n`), or an empty array. A line longer than `limit` is a
+   * ValueError (and is dropped from the buffer), as in asyncio.
+   */
+  readline(): Coroutine<Uint8Array> {
+    return this._readline();
+  }
+
+  private *_readline(): Coroutine<Uint8Array> {
+    try {
+      return yield* this._readuntil([NEWLINE]);
+    } catch (e) {
+      if (e instanceof IncompleteReadError) return e.partial;
+      if (e instanceof LimitOverrunError) {
+        // Drop the overlong line (with its separator, if it came) so the next readline can go on.
+        if (this._length > e.consumed && this._buf[this._start + e.consumed] === 10) this._take(e.consumed + 1);
+        else this._take(this._length);
+        this._maybeResumeTransport();
+        throw new ValueError(e.message);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Reads up to and including `separator` (bytes or a string; or an array
+   * of them — the shortest match wins). At EOF without it:
+   * IncompleteReadError (its `partial` has what was buffered). More than
+   * `limit` bytes before it: LimitOverrunError, and the data stays buffered.
+   */
+  readuntil(separator: Uint8Array | string | ReadonlyArray<Uint8Array | string> = NEWLINE): Coroutine<Uint8Array> {
+    const list = Array.isArray(separator) ? separator : [separator];
+    if (list.length === 0) throw new ValueError('Separator should contain at least one element');
+    const seps = list.map((s) => toBytes(s, 'readuntil')).sort((a, b) => a.length - b.length);
+    if (seps[0].length === 0) throw new ValueError('Separator should be at least one-byte string');
+    return this._readuntil(seps);
+  }
+
+  /** `seps` sorted shortest first, none empty. */
+  private *_readuntil(seps: Uint8Array[]): Coroutine<Uint8Array> {
+    const minSeplen = seps[0].length;
+    const maxSeplen = seps[seps.length - 1].length;
+    if (this._exception !== null) throw this._exception;
+    // `offset`: how many bytes from the start are known not to begin a separator.
+    let offset = 0;
+    let matchStart = -1;
+    let matchEnd = -1;
+    for (;;) {
+      const buflen = this._length;
+      if (buflen - offset >= minSeplen) {
+        for (const sep of seps) {
+          const i = this._find(sep, offset);
+          if (i !== -1 && (matchEnd === -1 || i + sep.length < matchEnd)) {
+            matchStart = i;
+            matchEnd = i + sep.length;
+          }
+        }
+        if (matchEnd !== -1) break;
+        // The last maxSeplen - 1 bytes may be the start of a separator: search them again next time.
+        offset = Math.max(0, buflen + 1 - maxSeplen);
+        if (offset > this._limit) throw new LimitOverrunError('Separator is not found, and chunk exceed the limit', offset);
+      }
+      // A complete separator may have come with the last data: look before checking EOF.
+      if (this._eof) throw new IncompleteReadError(this._take(this._length), null);
+      yield* this._waitForData('readuntil');
+    }
+    if (matchStart > this._limit) throw new LimitOverrunError('Separator is found, but chunk is longer than limit', matchStart);
+    const chunk = this._take(matchEnd);
+    this._maybeResumeTransport();
+    return chunk;
+  }
+
+  /** Reads exactly `n` bytes, or raises IncompleteReadError (with what came) at EOF. */
+  readexactly(n: number): Coroutine<Uint8Array> {
+    if (typeof n !== 'number' || !Number.isInteger(n)) throw new TypeError(`readexactly() needs an integer size, got ${repr(n)}`);
+    if (n < 0) throw new ValueError('readexactly size can not be less than zero');
+    return this._readexactly(n);
+  }
+
+  private *_readexactly(n: number): Coroutine<Uint8Array> {
+    if (this._exception !== null) throw this._exception;
+    while (this._length < n) {
+      if (this._eof) throw new IncompleteReadError(this._take(this._length), n);
+      yield* this._waitForData('readexactly');
+    }
+    const data = this._take(n);
+    this._maybeResumeTransport();
+    return data;
+  }
+
+  toString(): string {
+    const info = ['StreamReader'];
+    if (this._length > 0) info.push(`${this._length} bytes`);
+    if (this._eof) info.push('eof');
+    if (this._limit !== DEFAULT_LIMIT) info.push(`limit=${this._limit}`);
+    if (this._waiter !== null) info.push(`waiter=${this._waiter}`);
+    if (this._exception !== null) info.push(`exception=${repr(this._exception)}`);
+    if (this._transport !== null) info.push(`transport=${this._transport}`);
+    if (this._paused) info.push('paused');
+    return `<${info.join(' ')}>`;
+  }
+}
