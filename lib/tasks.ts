@@ -53,7 +53,6 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal The future this task waits on (Python's `_fut_waiter`). */ _futWaiter: Future<unknown> | null = null;
   /** @internal A cancellation to deliver at the next step. */ _mustCancel = false;
   /** @internal */ _numCancelsRequested = 0;
-  /** @internal True while cancel() passes the request on to the awaited future. */ _inCancel = false;
   /**
    * @internal The name — or, while it is the default `Task-<n>`, just the
    * number n: getName() makes the string when first asked. Measured on M1:
@@ -144,16 +143,7 @@ export class Task<T = unknown> extends Future<T> {
     this._numCancelsRequested++;
     // Leave _futWaiter set: it may be a Task that refuses the cancellation,
     // so it may have to be cancelled again later.
-    if (this._futWaiter !== null && !this._inCancel) {
-      // Guarded: tasks awaiting each other in a cycle would otherwise cancel
-      // each other round the cycle until the stack overflows (CPython does).
-      this._inCancel = true;
-      try {
-        if (this._futWaiter.cancel(msg)) return true;
-      } finally {
-        this._inCancel = false;
-      }
-    }
+    if (this._futWaiter !== null && this._futWaiter.cancel(msg)) return true;
     // Otherwise a step is already scheduled: deliver the cancellation there.
     this._mustCancel = true;
     this._cancelMessage = msg;

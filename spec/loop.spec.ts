@@ -694,7 +694,7 @@ describe('EventLoop', () => {
       }
       expect(message).to.contain('the synchronous driver cannot wait for host I/O');
       expect(message).to.contain('runUntilCompleteAsync');
-      expect(message).to.contain('asyncio.run');
+      expect(message).to.contain('await run(main())');
     });
 
     it('a host wait that is no longer needed (its future was cancelled) does not block it', () => {
