@@ -19,7 +19,7 @@
 import { Deque } from './deque';
 import { Heap } from './heap';
 import { Handle, NO_ARGS, TimerHandle, timerBefore } from './handles';
-import { Future, captureStack, isFuture } from './futures';
+import { Future, captureStack } from './futures';
 import { Task, ensureFuture, type Awaitable, type TaskFactory } from './tasks';
 import type { Coroutine } from './futures';
 import type { CoroutineCall } from './coroutines';
@@ -393,22 +393,35 @@ export class EventLoop {
    * returns its result or throws its exception (synchronous driver).
    */
   runUntilComplete<T>(aw: Awaitable<T>): T {
+    const future = this._startRunUntil(aw);
+    try {
+      this.runForever();
+    } finally {
+      this._endRunUntil(future, aw);
+    }
+    return this._resultOfRun(future);
+  }
+
+  /** The start of runUntilComplete(Async): the future to wait for, which stops the loop when done. */
+  private _startRunUntil<T>(aw: Awaitable<T>): Future<T> {
     this._checkClosed();
     this._checkRunning();
-    const newTask = !isFuture(aw);
     const future = ensureFuture(aw, { loop: this });
     future.addDoneCallback(runUntilCompleteCallback);
     this._awaiting = future;
-    try {
-      this.runForever();
-    } catch (e) {
-      // The caller cannot reach a task made here: read its exception so it is not reported as never retrieved.
-      if (newTask && future.done() && !future.cancelled()) future.exception();
-      throw e;
-    } finally {
-      future.removeDoneCallback(runUntilCompleteCallback);
-      this._awaiting = null;
-    }
+    return future;
+  }
+
+  /** The end of runUntilComplete(Async), whether the run returned or threw. */
+  private _endRunUntil<T>(future: Future<T>, aw: Awaitable<T>): void {
+    future.removeDoneCallback(runUntilCompleteCallback);
+    this._awaiting = null;
+    // A task made here from a coroutine is out of the caller's reach: reading
+    // its exception keeps it from being reported as never retrieved.
+    if (future !== aw && future.done() && !future.cancelled()) future.exception();
+  }
+
+  private _resultOfRun<T>(future: Future<T>): T {
     if (!future.done()) throw new RuntimeError('Event loop stopped before Future completed.');
     return future.result();
   }
@@ -535,23 +548,13 @@ export class EventLoop {
 
   /** Like runUntilComplete, on the async driver. */
   async runUntilCompleteAsync<T>(aw: Awaitable<T>): Promise<T> {
-    this._checkClosed();
-    this._checkRunning();
-    const newTask = !isFuture(aw);
-    const future = ensureFuture(aw, { loop: this });
-    future.addDoneCallback(runUntilCompleteCallback);
-    this._awaiting = future;
+    const future = this._startRunUntil(aw);
     try {
       await this.runForeverAsync();
-    } catch (e) {
-      if (newTask && future.done() && !future.cancelled()) future.exception();
-      throw e;
     } finally {
-      future.removeDoneCallback(runUntilCompleteCallback);
-      this._awaiting = null;
+      this._endRunUntil(future, aw);
     }
-    if (!future.done()) throw new RuntimeError('Event loop stopped before Future completed.');
-    return future.result();
+    return this._resultOfRun(future);
   }
 
   /** Step 2 on the async driver: return to Node until a host callback, a timer or the deadline wakes us. */
