@@ -1,0 +1,401 @@
+/**
+ * `npm run bench`: workloads W1–W7 and M1 (shared/BENCH.md) on tulip, on
+ * CPython's asyncio (each CPython found through pyenv) and on native
+ * async/await, in one run; prints ops/s with ratios to the best CPython per
+ * workload and writes the figures to bench/results/<timestamp>.json.
+ *
+ * Each workload runs in fresh processes: one Node process for its tulip and
+ * native cells (bench/cell.ts, bundled once with esbuild so that a child
+ * starts in milliseconds rather than compiling TypeScript for seconds), then
+ * one process per CPython (bench/python/workloads.py).
+ *
+ *   node -r ts-node/register/transpile-only bench/run.ts [options]
+ *
+ *   --quick          N/5, 3 timed runs (CPython 2), 0.25 s of warm-up; under a minute
+ *   --only W2,W6c    only these workloads (ids: W1…W7, W6c, M1)
+ *   --runs K         timed runs per cell (default 5)
+ *
+ * Before the timed runs of a cell come warm-up runs: at least one, and at
+ * least 0.5 s of them (0.25 s with --quick), so that V8 has optimised the
+ * code being measured (see bench/NOTES.md).
+ *   --no-python      skip CPython
+ *   --no-native      skip native async/await
+ *   --python 3.12.1  only these pyenv versions (comma-separated)
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { emptyCell, finishCell, type CellResult } from './harness';
+import { WORKLOADS, type WorkloadId, type WorkloadInfo } from './workloads';
+import type { FrameCosts } from './tulip/frames';
+import type { CellOutput } from './cell';
+
+const PYENV_VERSIONS = ['3.11.7', '3.12.1', '3.13.0'];
+const PY_SCRIPT = path.join(__dirname, 'python', 'workloads.py');
+const RESULTS_DIR = path.join(__dirname, 'results');
+
+// ---- options ----
+
+interface Options {
+  quick: boolean;
+  only: Set<string> | null;
+  runs: number;
+  warmups: number;
+  /** The least time spent in warm-up runs before the timed ones, in seconds. */
+  warmupSeconds: number;
+  /** CPython's timed runs (--quick gives it fewer: its runs are the long ones). */
+  pyRuns: number;
+  python: boolean;
+  native: boolean;
+  pythonVersions: string[];
+  scale: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { quick: false, only: null, runs: 5, warmups: 1, warmupSeconds: 0.5, pyRuns: 5, python: true, native: true, pythonVersions: PYENV_VERSIONS, scale: 1 };
+  let runsGiven = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): string => {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--quick') o.quick = true;
+    else if (a.startsWith('--only')) o.only = new Set(value().split(',').map((s) => s.trim()));
+    else if (a.startsWith('--runs')) {
+      o.runs = Number(value());
+      runsGiven = true;
+      if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs needs a positive integer');
+    } else if (a === '--no-python') o.python = false;
+    else if (a === '--no-native') o.native = false;
+    else if (a.startsWith('--python')) o.pythonVersions = value().split(',').map((s) => s.trim());
+    else throw new Error(`unknown option ${a} (see the comment at the top of bench/run.ts)`);
+  }
+  if (o.quick) {
+    o.scale = 1 / 5;
+    o.warmupSeconds = 0.25;
+    if (!runsGiven) o.runs = 3;
+    o.pyRuns = Math.min(o.runs, 2);
+  } else {
+    o.pyRuns = o.runs;
+  }
+  return o;
+}
+
+/** N of a workload at this scale, a multiple of 100 (W2 and W7 split it over 100 tasks). */
+function sizeOf(info: WorkloadInfo, o: Options): number {
+  return Math.max(100, Math.round((info.n * o.scale) / 100) * 100);
+}
+
+// ---- CPython ----
+
+interface Python {
+  version: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The CPythons to compare with: each pyenv version that answers, else the plain `python3`. */
+function findPythons(o: Options): { found: Python[]; notes: string[] } {
+  const found: Python[] = [];
+  const notes: string[] = [];
+  const probe = (env: NodeJS.ProcessEnv): string | null => {
+    const r = spawnSync('python3', ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { env, encoding: 'utf8', timeout: 20_000 });
+    return r.status === 0 ? r.stdout.trim() : null;
+  };
+  for (const v of o.pythonVersions) {
+    const env = { ...process.env, PYENV_VERSION: v };
+    const got = probe(env);
+    if (got === v) found.push({ version: v, env });
+    else notes.push(`CPython ${v}: not found (PYENV_VERSION=${v} python3 ${got === null ? 'failed' : `gave ${got}`}); skipped`);
+  }
+  if (found.length === 0) {
+    const env = { ...process.env };
+    delete env.PYENV_VERSION;
+    const got = probe(env);
+    if (got !== null && /^3\.(1[1-9]|[2-9]\d)\./.test(got)) {
+      found.push({ version: got, env });
+      notes.push(`using the plain python3 (${got}) instead`);
+    } else {
+      notes.push('no CPython 3.11+ found: the CPython columns are skipped and no ratios can be given');
+    }
+  }
+  return { found, notes };
+}
+
+interface PyOutput {
+  times?: number[];
+  failures?: string[];
+  bytes_per_task?: number;
+  started?: number;
+  finished?: number;
+}
+
+function runPython(py: Python, id: WorkloadId, n: number, o: Options): { cell: CellResult; memory: number | null } {
+  const args = [PY_SCRIPT, id, String(n), '--warmups', String(o.warmups), '--runs', String(o.pyRuns), '--warmup-seconds', String(o.warmupSeconds)];
+  const r = spawnSync('python3', args, { env: py.env, encoding: 'utf8', timeout: 600_000, maxBuffer: 16 << 20 });
+  const cell = emptyCell(n);
+  if (r.status !== 0) {
+    cell.skipped = `python failed: ${(r.stderr || String(r.error ?? r.signal)).trim().split('\n').pop()}`;
+    return { cell, memory: null };
+  }
+  let out: PyOutput;
+  try {
+    out = JSON.parse(r.stdout.trim().split('\n').pop() as string) as PyOutput;
+  } catch {
+    cell.skipped = `python printed no result: ${r.stdout.slice(0, 80)}`;
+    return { cell, memory: null };
+  }
+  if (id === 'M1') {
+    const ok = out.started === n && out.finished === 0 && typeof out.bytes_per_task === 'number';
+    if (!ok) cell.skipped = `check failed: started ${out.started}, finished ${out.finished}`;
+    return { cell, memory: ok ? (out.bytes_per_task as number) : null };
+  }
+  cell.times = out.times ?? [];
+  cell.failures = out.failures ?? [];
+  return { cell: finishCell(cell), memory: null };
+}
+
+// ---- the Node side: bench/cell.ts in a child process ----
+
+/** How to start a Node child running bench/cell.ts: the esbuild bundle, else ts-node. */
+interface NodeChild {
+  args: string[];
+  cleanup(): void;
+}
+
+function prepareNodeChild(log: (s: string) => void): NodeChild {
+  const entry = path.join(__dirname, 'cell.ts');
+  try {
+    const esbuild = require('esbuild') as typeof import('esbuild');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tulip-bench-'));
+    const outfile = path.join(dir, 'cell.js');
+    esbuild.buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile, logLevel: 'error' });
+    return { args: ['--expose-gc', outfile], cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  } catch (e) {
+    log(`esbuild failed (${e instanceof Error ? e.message.split('\n')[0] : e}): the Node children run through ts-node, which starts slower`);
+    return { args: ['--expose-gc', '-r', 'ts-node/register/transpile-only', entry], cleanup: () => {} };
+  }
+}
+
+function runNode(child: NodeChild, args: string[]): { out: unknown; error: string | null } {
+  const r = spawnSync(process.execPath, [...child.args, ...args], { encoding: 'utf8', timeout: 600_000, maxBuffer: 16 << 20 });
+  if (r.status !== 0) return { out: null, error: `node child failed: ${(r.stderr || String(r.error ?? r.signal)).trim().split('\n').slice(0, 2).join(' ')}` };
+  try {
+    return { out: JSON.parse(r.stdout.trim().split('\n').pop() as string), error: null };
+  } catch {
+    return { out: null, error: `node child printed no result: ${r.stdout.slice(0, 80)}` };
+  }
+}
+
+// ---- one row ----
+
+type Column = 'tulip' | 'macro' | 'micro';
+
+interface Row {
+  id: WorkloadId;
+  label: string;
+  n: number;
+  /** Timed workloads: ops/s cells; M1: bytes per task in `memory`. */
+  cells: Partial<Record<Column, CellResult>>;
+  python: Record<string, CellResult>;
+  memory: Partial<Record<Column | string, number | null>>;
+}
+
+function measureRow(info: WorkloadInfo, o: Options, node: NodeChild, pythons: Python[], pyCache: Map<string, Row['python']>): Row {
+  const n = sizeOf(info, o);
+  const row: Row = { id: info.id, label: info.label, n, cells: {}, python: {}, memory: {} };
+  const { out, error } = runNode(node, [info.id, String(n), String(o.warmups), String(o.runs), `--warmup-seconds=${o.warmupSeconds}`, ...(o.native ? [] : ['--no-native'])]);
+  const result = out as CellOutput | null;
+  if (info.id === 'M1') {
+    row.memory.tulip = result?.memory?.tulip ?? null;
+    if (o.native) row.memory.macro = result?.memory?.macro ?? null;
+    if (error !== null) row.cells.tulip = emptyCell(n, error);
+    for (const py of pythons) {
+      const { cell, memory } = runPython(py, 'M1', n, o);
+      row.python[py.version] = cell;
+      row.memory[py.version] = memory;
+    }
+    return row;
+  }
+  if (result === null) row.cells.tulip = emptyCell(n, error ?? 'no result');
+  else row.cells = result.cells;
+  // CPython: one child process per version, after the Node cells.
+  const cached = pyCache.get(info.python);
+  if (cached !== undefined) {
+    row.python = cached;
+  } else {
+    for (const py of pythons) row.python[py.version] = runPython(py, info.python, n, o).cell;
+    pyCache.set(info.python, row.python);
+  }
+  return row;
+}
+
+// ---- the table ----
+
+function fmtOps(x: number | null | undefined): string {
+  if (x == null) return '';
+  if (x >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
+  if (x >= 1e3) return `${(x / 1e3).toFixed(0)}k`;
+  return x.toFixed(0);
+}
+
+function fmtRatio(x: number | null): string {
+  if (x === null || !Number.isFinite(x)) return '';
+  return x >= 100 ? `${x.toFixed(0)}×` : `${x.toFixed(1)}×`; // one decimal where 10× is a target
+}
+
+function bestPython(row: Row): { ops: number | null; version: string | null } {
+  let ops: number | null = null;
+  let version: string | null = null;
+  for (const [v, c] of Object.entries(row.python)) {
+    if (c.opsPerSec !== null && (ops === null || c.opsPerSec > ops)) {
+      ops = c.opsPerSec;
+      version = v;
+    }
+  }
+  return { ops, version };
+}
+
+function cellText(c: CellResult | undefined, best: number | null): string {
+  if (c === undefined) return '';
+  if (c.skipped !== null) return c.skipped === '—' ? '—' : c.skipped;
+  const r = best !== null && c.opsPerSec !== null ? ` (${fmtRatio(c.opsPerSec / best)})` : '';
+  return fmtOps(c.opsPerSec) + r;
+}
+
+/** Verdict against DESIGN.md §5 for one row. */
+function target(row: Row, best: number | null): string {
+  const tulip = row.cells.tulip?.opsPerSec ?? null;
+  if (row.id === 'M1') {
+    const b = row.memory.tulip;
+    return b == null ? '' : `≤ 600 B: ${b <= 600 ? 'met' : 'MISSED'}`;
+  }
+  if (row.id === 'W6') return 'per frame: see below';
+  if (tulip === null || best === null) return '';
+  const parts = [`≥ 10×: ${tulip / best >= 10 ? 'met' : 'MISSED'}`];
+  if (row.id === 'W2') {
+    const micro = row.cells.micro?.opsPerSec ?? null;
+    if (micro !== null) parts.push(`≥ ½ micro: ${tulip * 2 >= micro ? 'met' : 'MISSED'} (${fmtRatio(tulip / micro)})`);
+  }
+  return parts.join('; ');
+}
+
+function renderTable(rows: Row[], pythons: Python[], o: Options): string {
+  const head = ['workload', 'N', 'tulip', ...pythons.map((p) => `CPython ${p.version}`), ...(o.native ? ['native macro', 'native micro'] : []), 'target (DESIGN §5)'];
+  const lines: string[][] = [head];
+  for (const row of rows) {
+    if (row.id === 'M1') {
+      const mem = (k: string): string => {
+        const v = row.memory[k];
+        return v == null ? (row.python[k]?.skipped ?? '') : `${v.toFixed(0)} B`;
+      };
+      let bestMem: number | null = null;
+      for (const p of pythons) {
+        const v = row.memory[p.version];
+        if (v != null && (bestMem === null || v < bestMem)) bestMem = v;
+      }
+      const t = row.memory.tulip;
+      const tulipText = t == null ? 'failed' : `${t.toFixed(0)} B${bestMem !== null ? ` (${fmtRatio(t / bestMem)})` : ''}`;
+      lines.push([row.label, String(row.n), tulipText, ...pythons.map((p) => mem(p.version)), ...(o.native ? [mem('macro'), '—'] : []), target(row, null)]);
+      continue;
+    }
+    const { ops: best } = bestPython(row);
+    const natives = o.native
+      ? row.id === 'W6c'
+        ? ['(as W6)', '(as W6)']
+        : [cellText(row.cells.macro, best), cellText(row.cells.micro, best)]
+      : [];
+    lines.push([
+      row.label,
+      String(row.n),
+      cellText(row.cells.tulip, best),
+      ...pythons.map((p) => (row.id === 'W6c' ? '(as W6)' : cellText(row.python[p.version], null))),
+      ...natives,
+      target(row, best),
+    ]);
+  }
+  const widths = head.map((_, i) => Math.max(...lines.map((l) => [...(l[i] ?? '')].length)));
+  const fmt = (l: string[]) => '| ' + l.map((c, i) => c + ' '.repeat(widths[i] - [...c].length)).join(' | ') + ' |';
+  const out = [fmt(lines[0]), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...lines.slice(1).map(fmt)];
+  return out.join('\n');
+}
+
+function renderFrames(f: FrameCosts): string {
+  const p = f.perFrameNs;
+  const d = f.perResumeAtDepth0Ns;
+  return [
+    `W6 cost of one delegating frame per resume (N=${f.n}, depth ${f.depth} vs 0):`,
+    `  bare generator loop (V8 alone): ${p.bare.toFixed(2)} ns · tulip yield*: ${p.tulipYield.toFixed(2)} ns · tulip coroutine(): ${p.tulipCoroutine.toFixed(2)} ns`,
+    `  one resume at depth 0: bare ${d.bare.toFixed(0)} ns · tulip yield* ${d.tulipYield.toFixed(0)} ns · tulip coroutine() ${d.tulipCoroutine.toFixed(0)} ns`,
+  ].join('\n');
+}
+
+// ---- main ----
+
+function main(): void {
+  const o = parseArgs(process.argv.slice(2));
+  const log = (s: string) => process.stderr.write(s + '\n');
+  const selected = WORKLOADS.filter((w) => o.only === null || o.only.has(w.id));
+  if (selected.length === 0) throw new Error(`--only matched no workload (ids: ${WORKLOADS.map((w) => w.id).join(', ')})`);
+  const { found: pythons, notes } = o.python ? findPythons(o) : { found: [], notes: ['CPython skipped (--no-python)'] };
+  for (const n of notes) log(n);
+  log(`tulip bench: ${o.quick ? 'quick, ' : ''}${o.runs} timed runs per cell (CPython ${o.pyRuns}) after ≥ ${o.warmupSeconds} s of warm-up; CPython ${pythons.map((p) => p.version).join(', ') || 'none'}`);
+  const rows: Row[] = [];
+  const pyCache = new Map<string, Row['python']>();
+  const started = Date.now();
+  const node = prepareNodeChild(log);
+  let frames: FrameCosts | null = null;
+  try {
+    for (const info of selected) {
+      const t0 = Date.now();
+      rows.push(measureRow(info, o, node, pythons, pyCache));
+      log(`  ${info.label}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    if (selected.some((w) => w.id === 'W6' || w.id === 'W6c')) {
+      const r = runNode(node, ['frames', String(o.quick ? 10_000 : 20_000), '3']);
+      if (r.error !== null) log(`W6 per-frame costs: ${r.error}`);
+      frames = r.out as FrameCosts | null;
+    }
+  } finally {
+    node.cleanup();
+  }
+  const table = renderTable(rows, pythons, o);
+  const footer = [
+    'ops/s, best of the timed runs; (n×) = ratio to the best CPython of that workload. M1: heap bytes per pending sleeping task',
+    '(tulip and native: V8 heapUsed; CPython: tracemalloc), (n×) = tulip ÷ the smallest CPython figure.',
+    'W6 coroutine() is compared with the same CPython W6 figures; native W4 clamps every delay to 1 ms.',
+    ...notes,
+  ];
+  console.log('');
+  console.log(table);
+  console.log('');
+  console.log(footer.join('\n'));
+  if (frames !== null) console.log('\n' + renderFrames(frames));
+  console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s, node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown cpu'} × ${os.cpus().length})`);
+
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const json = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: os.cpus()[0]?.model ?? null,
+    cores: os.cpus().length,
+    options: { quick: o.quick, runs: o.runs, pythonRuns: o.pyRuns, warmups: o.warmups, warmupSeconds: o.warmupSeconds, only: o.only && [...o.only] },
+    python: pythons.map((p) => p.version),
+    notes,
+    rows: rows.map((r) => ({ ...r, bestPython: r.id === 'M1' ? null : bestPython(r) })),
+    frames,
+    table,
+  };
+  fs.writeFileSync(file, JSON.stringify(json, null, 2) + '\n');
+  console.log(`written: ${path.relative(process.cwd(), file)}`);
+}
+
+try {
+  main();
+} catch (e) {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+}

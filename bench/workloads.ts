@@ -1,0 +1,84 @@
+/**
+ * The workloads of shared/BENCH.md: their ids, sizes and result checks,
+ * shared by the tulip and native implementations (bench/tulip, bench/native;
+ * bench/python/workloads.py mirrors them for CPython).
+ */
+
+/** Workload ids; W6c is W6 with `level` defined through `coroutine()`. */
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6' | 'W6c' | 'W7' | 'M1';
+
+export interface WorkloadInfo {
+  id: WorkloadId;
+  /** The row label of the table. */
+  label: string;
+  /** N of a full run (BENCH.md). */
+  n: number;
+  /** The Python workload it is compared with (W6c is compared with CPython's W6). */
+  python: WorkloadId;
+}
+
+export const WORKLOADS: readonly WorkloadInfo[] = [
+  { id: 'W1', label: 'W1 spawn', n: 50_000, python: 'W1' },
+  { id: 'W2', label: 'W2 switch', n: 200_000, python: 'W2' },
+  { id: 'W3', label: 'W3 callbacks', n: 300_000, python: 'W3' },
+  { id: 'W4', label: 'W4 timers (real clock)', n: 100_000, python: 'W4' },
+  { id: 'W5', label: 'W5 queue', n: 300_000, python: 'W5' },
+  { id: 'W6', label: 'W6 chain, yield*', n: 20_000, python: 'W6' },
+  { id: 'W6c', label: 'W6 chain, coroutine()', n: 20_000, python: 'W6' },
+  { id: 'W7', label: 'W7 lock', n: 50_000, python: 'W7' },
+  { id: 'M1', label: 'M1 bytes/task', n: 100_000, python: 'M1' },
+];
+
+/** Number of tasks in W2 and W7. */
+export const TASKS = 100;
+/** Depth of the W6 chain: `level(199)` is 200 frames. */
+export const DEPTH = 199;
+/** Capacity of the W5 queue. */
+export const QUEUE_SIZE = 100;
+
+/** Sum 0 + 1 + … + (n − 1). */
+export function triangle(n: number): number {
+  return (n * (n - 1)) / 2;
+}
+
+// ---- checks (result shapes are the same for tulip and native) ----
+
+/** W1: the gathered results are 0…N−1; their sum is N(N−1)/2. */
+export function checkSpawn(results: readonly number[], n: number): boolean {
+  if (results.length !== n) return false;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += results[i];
+  return sum === triangle(n);
+}
+
+/** W2, W6, W7: the result (counter, or the chain's value) is N. */
+export function checkEqualsN(result: number, n: number): boolean {
+  return result === n;
+}
+
+/** W3: the number of callbacks run is N. */
+export const checkCallbacks = checkEqualsN;
+
+/** W4: N − ⌊N/3⌋ callbacks fired, and none of the cancelled ones. */
+export interface TimerOutcome {
+  fired: number;
+  cancelledFired: number;
+}
+export function checkTimers(r: TimerOutcome, n: number): boolean {
+  return r.fired === n - Math.floor(n / 3) && r.cancelledFired === 0;
+}
+
+/** W5: the consumer's sum is N(N−1)/2. */
+export function checkQueueSum(sum: number, n: number): boolean {
+  return sum === triangle(n);
+}
+
+/** M1: what one measurement gives. */
+export interface MemoryOutcome {
+  started: number;
+  finished: number;
+  bytesPerTask: number;
+}
+export function checkMemory(r: MemoryOutcome, n: number): boolean {
+  return r.started === n && r.finished === 0;
+}
