@@ -7,28 +7,11 @@ import {
   asyncWith,
   createTask,
   getRunningLoop,
-  runSync,
   sleep,
   type Coroutine,
   type Task,
 } from '../lib';
-
-function vrun<T>(main: () => Coroutine<T>): T {
-  return runSync(main(), { clock: 'virtual' });
-}
-
-/** Awaits every task; each outcome is its result or the error it ended with. */
-function* settle(tasks: Task<unknown>[]): Coroutine<unknown[]> {
-  const out: unknown[] = [];
-  for (const t of tasks) {
-    try {
-      out.push(yield* t);
-    } catch (e) {
-      out.push(e);
-    }
-  }
-  return out;
-}
+import { settle, vrun } from './support';
 
 /** Runs `n` tasks of `coro` and awaits them all; fails on the first error, like gather. */
 function* gatherTasks<T>(n: number, coro: () => Coroutine<T>): Coroutine<T[]> {

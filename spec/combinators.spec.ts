@@ -26,68 +26,14 @@ import {
   timeout,
   wait,
   waitFor,
-  type Awaitable,
   type Coroutine,
-  type ExceptionContext,
 } from '../lib';
+import { catching, errorsOf, fail, runClean, throws, useVirtualLoop, val } from './support';
 
 // ---- helpers ----
 
-function* val<T>(delay: number, v: T): Coroutine<T> {
-  yield* sleep(delay);
-  return v;
-}
-
-function* fail(delay: number, err: unknown): Coroutine<never> {
-  yield* sleep(delay);
-  throw err;
-}
-
-/** Runs `main` on `loop` (virtual clock), then checks that nothing was left behind. */
-function runClean<T>(loop: EventLoop, main: Coroutine<T>): T {
-  const r = loop.runUntilComplete(main);
-  expectClean(loop);
-  return r;
-}
-
-function expectClean(loop: EventLoop): void {
-  expect(allTasks(loop).size, 'tasks left pending').to.equal(0);
-  // Callbacks that were ready when the main task finished run in one more iteration.
-  loop.runUntilComplete(sleep(0));
-  expect(loop._ready.length, 'callbacks left in the ready deque').to.equal(0);
-}
-
-function errorsOf(loop: EventLoop): ExceptionContext[] {
-  const seen: ExceptionContext[] = [];
-  loop.setExceptionHandler((_l, ctx) => seen.push(ctx));
-  return seen;
-}
-
-function* catching(body: Awaitable<unknown>): Coroutine<unknown> {
-  try {
-    yield* body;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected the body to throw');
-}
-
-function throws(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
-
 let loop: EventLoop;
-beforeEach(() => {
-  loop = new EventLoop({ clock: 'virtual' });
-});
-afterEach(() => {
-  if (!loop.isClosed()) loop.close();
-});
+useVirtualLoop((l) => (loop = l));
 
 // ---- gather ----
 

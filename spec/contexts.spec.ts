@@ -10,6 +10,7 @@ import {
   type AsyncContextManager,
   type Coroutine,
 } from '../lib';
+import { useVirtualLoop } from './support';
 
 /** A context manager that logs what happens to it; `swallow` makes exit() return true. */
 class Logged implements AsyncContextManager<string> {
@@ -29,10 +30,7 @@ class Logged implements AsyncContextManager<string> {
 
 describe('asyncWith', () => {
   let loop: EventLoop;
-  beforeEach(() => {
-    loop = new EventLoop({ clock: 'virtual' });
-  });
-  afterEach(() => loop.close());
+  useVirtualLoop((l) => (loop = l));
 
   it('enters, hands the body its value, exits clean, and returns the body\'s result', () => {
     const cm = new Logged();

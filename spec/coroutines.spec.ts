@@ -13,16 +13,10 @@ import {
   isCoroutine,
   sleep,
   type Coroutine,
-  type ExceptionContext,
   type Frame,
 } from '../lib';
+import { errorsOf, useVirtualLoop } from './support';
 import { isGenerator } from '../lib/coroutines';
-
-function collect(loop: EventLoop): ExceptionContext[] {
-  const seen: ExceptionContext[] = [];
-  loop.setExceptionHandler((_l, ctx) => seen.push(ctx));
-  return seen;
-}
 
 const add = coroutine(function* add(a: number, b: number): Coroutine<number> {
   yield* sleep(1);
@@ -36,12 +30,7 @@ const fail = coroutine(function* fail(message: string): Coroutine<never> {
 
 describe('coroutine()', () => {
   let loop: EventLoop;
-  beforeEach(() => {
-    loop = new EventLoop({ clock: 'virtual' });
-  });
-  afterEach(() => {
-    if (!loop.isClosed()) loop.close();
-  });
+  useVirtualLoop((l) => (loop = l));
 
   it('returns a function of the same name whose calls are CoroutineCalls', () => {
     expect(add.name).to.equal('add');
@@ -297,7 +286,7 @@ describe('coroutine()', () => {
   describe('"never awaited" (debug mode)', () => {
     it('a call made and dropped is reported at close with where it was made', () => {
       loop.setDebug(true);
-      const seen = collect(loop);
+      const seen = errorsOf(loop);
       function* main(): Coroutine<void> {
         add(1, 2); // forgotten yield*
       }
@@ -311,7 +300,7 @@ describe('coroutine()', () => {
 
     it('a call made from native code (no file:line) is reported without a call site', () => {
       loop.setDebug(true);
-      const seen = collect(loop);
+      const seen = errorsOf(loop);
       const one = coroutine(function* one(_n: number): Coroutine<void> {});
       function* main(): Coroutine<void> {
         const calls = [1].map(one as (n: unknown) => CoroutineCall<void>); // called by Array.prototype.map
@@ -324,7 +313,7 @@ describe('coroutine()', () => {
 
     it('calls that were awaited or made into tasks are not reported', () => {
       loop.setDebug(true);
-      const seen = collect(loop);
+      const seen = errorsOf(loop);
       function* main(): Coroutine<void> {
         yield* add(1, 2);
         yield* createTask(add(3, 4));
@@ -335,7 +324,7 @@ describe('coroutine()', () => {
     });
 
     it('without debug mode nothing is tracked', () => {
-      const seen = collect(loop);
+      const seen = errorsOf(loop);
       function* main(): Coroutine<void> {
         add(1, 2);
       }

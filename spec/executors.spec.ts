@@ -19,6 +19,7 @@ import {
   toThread,
   type Coroutine,
 } from '../lib';
+import { catching } from './support';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'executor-jobs.js');
 
@@ -79,15 +80,6 @@ function* awaitAll<T>(futures: Future<T>[]): Coroutine<T[]> {
   const out: T[] = [];
   for (const f of futures) out.push(yield* f);
   return out;
-}
-
-function* catching(fut: Future<unknown>): Coroutine<unknown> {
-  try {
-    yield* fut;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected the job to fail');
 }
 
 describe('executors', () => {

@@ -14,30 +14,13 @@ import {
   runSync,
   setEventLoopPolicy,
   type Coroutine,
-  type ExceptionContext,
 } from '../lib';
+import { errorsOf, iterate, useVirtualLoop } from './support';
 import { captureStack } from '../lib/futures';
-
-/** Exactly one loop iteration (stop() before running: the run does one). */
-function iterate(loop: EventLoop): void {
-  loop.stop();
-  loop.runForever();
-}
-
-function collect(loop: EventLoop): ExceptionContext[] {
-  const seen: ExceptionContext[] = [];
-  loop.setExceptionHandler((_l, ctx) => seen.push(ctx));
-  return seen;
-}
 
 describe('Future', () => {
   let loop: EventLoop;
-  beforeEach(() => {
-    loop = new EventLoop({ clock: 'virtual' });
-  });
-  afterEach(() => {
-    if (!loop.isClosed()) loop.close();
-  });
+  useVirtualLoop((l) => (loop = l));
 
   describe('construction', () => {
     it('belongs to the loop it is given; loop.createFuture() is the same', () => {
@@ -317,7 +300,7 @@ describe('Future', () => {
     });
 
     it('rejects with the exception (which counts as retrieved) or a CancelledError', async () => {
-      const seen = collect(loop);
+      const seen = errorsOf(loop);
       const f = loop.createFuture();
       const err = new Error('x');
       const p = f.toPromise();
@@ -357,7 +340,7 @@ describe('Future', () => {
 
   describe('"Future exception was never retrieved"', () => {
     it('is reported when the loop closes, with the exception and the future', () => {
-      const seen = collect(loop);
+      const seen = errorsOf(loop);
       const f = loop.createFuture();
       const err = new Error('lost');
       f.setException(err);
@@ -392,7 +375,7 @@ describe('Future', () => {
     ];
     for (const [why, handle] of handled) {
       it(`is not reported when ${why}`, () => {
-        const seen = collect(loop);
+        const seen = errorsOf(loop);
         const f = loop.createFuture();
         f.setException(new Error('seen'));
         handle(f);
@@ -402,7 +385,7 @@ describe('Future', () => {
     }
 
     it('is not reported for a cancelled future or one with a result', () => {
-      const seen = collect(loop);
+      const seen = errorsOf(loop);
       loop.createFuture().cancel();
       loop.createFuture().setResult(1);
       loop.close();
@@ -410,7 +393,7 @@ describe('Future', () => {
     });
 
     it('says "Task exception was never retrieved" for a task', () => {
-      const seen = collect(loop);
+      const seen = errorsOf(loop);
       const err = new Error('task failed');
       function* failing(): Coroutine<void> {
         throw err;
@@ -427,7 +410,7 @@ describe('Future', () => {
 
     it('in debug mode the report carries where the future was created', () => {
       loop.setDebug(true);
-      const seen = collect(loop);
+      const seen = errorsOf(loop);
       const f = loop.createFuture();
       expect(f._sourceTraceback).to.contain('futures.spec');
       f.setException(new Error('x'));

@@ -1,20 +1,12 @@
 // lib/handles.ts: Handle and TimerHandle — cancel, toString, errors reported to the loop.
 import { expect } from 'chai';
-import { EventLoop, Handle, TimerHandle, sleep, type ExceptionContext } from '../lib';
+import { EventLoop, Handle, TimerHandle, sleep } from '../lib';
 import { timerBefore } from '../lib/handles';
-
-function collect(loop: EventLoop): ExceptionContext[] {
-  const seen: ExceptionContext[] = [];
-  loop.setExceptionHandler((_l, ctx) => seen.push(ctx));
-  return seen;
-}
+import { errorsOf, useVirtualLoop } from './support';
 
 describe('Handle', () => {
   let loop: EventLoop;
-  beforeEach(() => {
-    loop = new EventLoop({ clock: 'virtual' });
-  });
-  afterEach(() => loop.close());
+  useVirtualLoop((l) => (loop = l));
 
   it('callSoon returns a Handle that shows the callback and its arguments', () => {
     function greet(_a: number, _b: string) {}
@@ -54,7 +46,7 @@ describe('Handle', () => {
   });
 
   it('an exception in the callback goes to the exception handler, with the handle', () => {
-    const seen = collect(loop);
+    const seen = errorsOf(loop);
     const err = new Error('boom');
     function bad(_n: number) {
       throw err;
@@ -70,7 +62,7 @@ describe('Handle', () => {
 
   it('in debug mode the context also carries where the handle was scheduled', () => {
     loop.setDebug(true);
-    const seen = collect(loop);
+    const seen = errorsOf(loop);
     loop.callSoon(function failing() {
       throw new Error('x');
     });
@@ -81,10 +73,7 @@ describe('Handle', () => {
 
 describe('TimerHandle', () => {
   let loop: EventLoop;
-  beforeEach(() => {
-    loop = new EventLoop({ clock: 'virtual' });
-  });
-  afterEach(() => loop.close());
+  useVirtualLoop((l) => (loop = l));
 
   it('callLater returns a TimerHandle with when() and a toString naming it', () => {
     function tick() {}

@@ -13,29 +13,11 @@ import {
   createTask,
   currentTask,
   getRunningLoop,
-  runSync,
   sleep,
   type Coroutine,
   type Task,
 } from '../lib';
-
-/** Runs `main` on a fresh virtual-clock loop. */
-function vrun<T>(main: () => Coroutine<T>): T {
-  return runSync(main(), { clock: 'virtual' });
-}
-
-/** Awaits every task; each outcome is its result or the error it ended with. */
-function* settle(tasks: Task<unknown>[]): Coroutine<unknown[]> {
-  const out: unknown[] = [];
-  for (const t of tasks) {
-    try {
-      out.push(yield* t);
-    } catch (e) {
-      out.push(e);
-    }
-  }
-  return out;
-}
+import { settle, vrun } from './support';
 
 function* expectCancelled(task: Task<unknown>): Coroutine<CancelledError> {
   try {

@@ -21,19 +21,8 @@ import {
   type Instrument,
   type TaskFactory,
 } from '../lib';
+import { errorsOf, iterate, tick, useVirtualLoop } from './support';
 import type { WaitSource } from '../lib/loop';
-
-function collect(loop: EventLoop): ExceptionContext[] {
-  const seen: ExceptionContext[] = [];
-  loop.setExceptionHandler((_l, ctx) => seen.push(ctx));
-  return seen;
-}
-
-/** Exactly one iteration: stop() before running makes the run do one. */
-function iterate(loop: EventLoop): void {
-  loop.stop();
-  loop.runForever();
-}
 
 /** Replaces console[method] for the duration of fn; returns the lines it got. */
 function capture(method: 'error' | 'warn', fn: () => void): string[] {
@@ -48,16 +37,9 @@ function capture(method: 'error' | 'warn', fn: () => void): string[] {
   return lines;
 }
 
-const tick = () => new Promise<void>((r) => setImmediate(r));
-
 describe('EventLoop', () => {
   let loop: EventLoop;
-  beforeEach(() => {
-    loop = new EventLoop({ clock: 'virtual' });
-  });
-  afterEach(() => {
-    if (!loop.isRunning() && !loop.isClosed()) loop.close();
-  });
+  useVirtualLoop((l) => (loop = l), { mayBeRunning: true });
 
   describe('construction', () => {
     it('defaults: real clock, not debug, not running, not closed', () => {
@@ -362,7 +344,7 @@ describe('EventLoop', () => {
         throw new ValueError('bad');
       }
       expect(loop.runUntilComplete(ok())).to.equal(5);
-      const seen = collect(loop);
+      const seen = errorsOf(loop);
       expect(() => loop.runUntilComplete(bad())).to.throw(ValueError, 'bad');
       loop.close();
       expect(seen).to.deep.equal([]); // the exception reached the caller: it was retrieved
@@ -397,7 +379,7 @@ describe('EventLoop', () => {
         advanceTo() {},
       };
       const l = new EventLoop({ clock });
-      const seen = collect(l);
+      const seen = errorsOf(l);
       function* bad(): Coroutine<void> {
         broken = true;
         throw new ValueError('x');
@@ -475,7 +457,7 @@ describe('EventLoop', () => {
 
   describe('errors in callbacks and the exception handler', () => {
     it('an exception in a callback goes to the handler and the loop goes on', () => {
-      const seen = collect(loop);
+      const seen = errorsOf(loop);
       const log: string[] = [];
       const err = new Error('boom');
       function failing() {
@@ -617,7 +599,7 @@ describe('EventLoop', () => {
 
     it('records where handles, timers, futures and tasks were created (sourceTraceback)', () => {
       loop.setDebug(true);
-      const seen = collect(loop);
+      const seen = errorsOf(loop);
       const h = loop.callSoon(() => {});
       const t = loop.callLater(1, () => {});
       const f = loop.createFuture();
@@ -635,7 +617,7 @@ describe('EventLoop', () => {
 
     it('reports tasks still pending at close, with where they were created', () => {
       loop.setDebug(true);
-      const seen = collect(loop);
+      const seen = errorsOf(loop);
       const f = loop.createFuture();
       const t = loop.createTask(
         (function* stuck(): Coroutine<void> {
@@ -651,7 +633,7 @@ describe('EventLoop', () => {
     });
 
     it('without debug mode, pending tasks are not reported', () => {
-      const seen = collect(loop);
+      const seen = errorsOf(loop);
       loop.createTask(sleep(10));
       iterate(loop);
       loop.close();
@@ -952,7 +934,7 @@ describe('EventLoop', () => {
         advanceTo() {},
       };
       const l = new EventLoop({ clock });
-      const seen = collect(l);
+      const seen = errorsOf(l);
       function* bad(): Coroutine<void> {
         broken = true;
         throw new ValueError('x');
@@ -1087,7 +1069,7 @@ describe('EventLoop', () => {
     });
 
     it('an instrument that throws is reported and removed; the program goes on', () => {
-      const seen = collect(loop);
+      const seen = errorsOf(loop);
       const inst: Instrument = {
         beforeCallback() {
           throw new Error('bad instrument');

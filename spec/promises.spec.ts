@@ -16,8 +16,7 @@ import {
   toPromise,
   type Coroutine,
 } from '../lib';
-
-const tick = () => new Promise<void>((r) => setImmediate(r));
+import { tick, useVirtualLoop } from './support';
 
 function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
   let resolve!: (v: T) => void;
@@ -31,12 +30,7 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: 
 
 describe('promises', () => {
   let loop: EventLoop;
-  beforeEach(() => {
-    loop = new EventLoop({ clock: 'virtual' });
-  });
-  afterEach(() => {
-    if (!loop.isRunning() && !loop.isClosed()) loop.close();
-  });
+  useVirtualLoop((l) => (loop = l), { mayBeRunning: true });
 
   describe('fromPromise', () => {
     it('gives a Future settled with the value', async () => {

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import {
   CancelledError,
-  Future,
   LifoQueue,
   PriorityQueue,
   Queue,
@@ -12,47 +11,10 @@ import {
   ValueError,
   createTask,
   getRunningLoop,
-  runSync,
   sleep,
   type Coroutine,
-  type Task,
 } from '../lib';
-
-function vrun<T>(main: () => Coroutine<T>): T {
-  return runSync(main(), { clock: 'virtual' });
-}
-
-/** Awaits every task; each outcome is its result or the error it ended with. */
-function* settle(tasks: Task<unknown>[]): Coroutine<unknown[]> {
-  const out: unknown[] = [];
-  for (const t of tasks) {
-    try {
-      out.push(yield* t);
-    } catch (e) {
-      out.push(e);
-    }
-  }
-  return out;
-}
-
-/** The error `aw` ends with (fails if it returns). */
-function* raises(aw: Coroutine<unknown> | Future<unknown>): Coroutine<unknown> {
-  try {
-    yield* aw;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error');
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error');
-}
+import { catching, settle, throws, vrun } from './support';
 
 const queueClasses = [
   ['Queue', (maxsize?: number) => new Queue<unknown>(maxsize)],
@@ -113,7 +75,7 @@ describe('Queue basics', () => {
       expect(String(q)).to.equal('<Queue maxsize=2 _getters[1] tasks=3>');
       q.shutdown();
       expect(String(q)).to.equal('<Queue maxsize=2 tasks=3 shutdown>');
-      expect(yield* raises(g)).to.be.instanceOf(QueueShutDown);
+      expect(yield* catching(g)).to.be.instanceOf(QueueShutDown);
       const l = new LifoQueue<number>();
       for (const i of [1, 3, 2]) l.putNowait(i);
       expect(String(l)).to.equal('<LifoQueue maxsize=0 _queue=[1, 3, 2] tasks=3>');
@@ -126,10 +88,10 @@ describe('Queue basics', () => {
   it('putNowait on a full queue is QueueFull, getNowait on an empty one QueueEmpty', () => {
     const q = new Queue<number>(1);
     q.putNowait(1);
-    expect(thrown(() => q.putNowait(2))).to.be.instanceOf(QueueFull);
+    expect(throws(() => q.putNowait(2))).to.be.instanceOf(QueueFull);
     expect(q.qsize()).to.equal(1);
     expect(q.getNowait()).to.equal(1);
-    expect(thrown(() => q.getNowait())).to.be.instanceOf(QueueEmpty);
+    expect(throws(() => q.getNowait())).to.be.instanceOf(QueueEmpty);
   });
 
   it('labels its waiters Queue.get, Queue.put and Queue.join', () => {
@@ -163,7 +125,7 @@ describe('Queue basics', () => {
       expect(yield* g).to.equal(1);
     });
     vrun(function* () {
-      const e = yield* raises(q.get());
+      const e = yield* catching(q.get());
       expect(e).to.be.instanceOf(RuntimeError);
       expect((e as Error).message).to.match(/^<Queue maxsize=0 tasks=1> is bound to a different event loop$/);
     });
@@ -235,7 +197,7 @@ describe('Queue get', () => {
       q.putNowait(1);
       q.putNowait(2);
       r1.cancel();
-      expect(yield* raises(r1)).to.be.instanceOf(CancelledError);
+      expect(yield* catching(r1)).to.be.instanceOf(CancelledError);
       yield* r3;
       expect(new Set([r2.result(), r3.result()])).to.deep.equal(new Set([1, 2]));
       expect(q._getters.length).to.equal(0);
@@ -262,7 +224,7 @@ describe('Queue get', () => {
       const q = new Queue<number>(5);
       const t = createTask(q.get());
       getRunningLoop().callLater(0.1, () => t.cancel());
-      expect(yield* raises(t)).to.be.instanceOf(CancelledError);
+      expect(yield* catching(t)).to.be.instanceOf(CancelledError);
       expect(q._getters.length).to.equal(0);
     });
   });
@@ -309,7 +271,7 @@ describe('Queue put', () => {
       yield* sleep(0);
       q.getNowait(); // wakes p1
       p1.cancel(); // ...which passes the room on to p2
-      expect(yield* raises(p1)).to.be.instanceOf(CancelledError);
+      expect(yield* catching(p1)).to.be.instanceOf(CancelledError);
       yield* p2;
       expect(q.getNowait()).to.equal('b');
       expect(q._putters.length).to.equal(0);
@@ -367,14 +329,14 @@ describe('Queue put', () => {
       yield* sleep(0);
       expect(q._putters.length).to.equal(1);
       t.cancel();
-      expect(yield* raises(t)).to.be.instanceOf(CancelledError);
+      expect(yield* catching(t)).to.be.instanceOf(CancelledError);
       expect(q._putters.length).to.equal(0);
 
       t = createTask(q.put(2));
       yield* sleep(0);
       q.getNowait(); // removes t's putter from _putters and wakes it
       t.cancel();
-      expect(yield* raises(t)).to.be.instanceOf(CancelledError);
+      expect(yield* catching(t)).to.be.instanceOf(CancelledError);
       expect(q.qsize()).to.equal(0);
     });
   });
@@ -420,7 +382,7 @@ describe('Queue orders', () => {
   it("PriorityQueue refuses incomparable items with Python's TypeError and inserts nothing", () => {
     const q = new PriorityQueue<unknown>();
     q.putNowait(1);
-    const e = thrown(() => q.putNowait('a'));
+    const e = throws(() => q.putNowait('a'));
     expect(e).to.be.instanceOf(TypeError);
     expect((e as Error).message).to.match(/^'<' not supported between instances of 'string' and 'number'/);
     expect(q.qsize()).to.equal(1);
@@ -433,7 +395,7 @@ describe('Queue orders', () => {
   it('PriorityQueue: items that compare equal up to incomparable elements are a TypeError', () => {
     const q = new PriorityQueue<unknown>();
     q.putNowait([1, { a: 1 }]);
-    const e = thrown(() => q.putNowait([1, { a: 1 }]));
+    const e = throws(() => q.putNowait([1, { a: 1 }]));
     expect((e as Error).message).to.match(/'Object' and 'Object'.*pass \{ compare \}/);
     const same = { a: 2 };
     q.putNowait([0, same]);
@@ -491,7 +453,7 @@ for (const [name, make] of queueClasses) {
   describe(`${name}: taskDone, join and shutdown`, () => {
     it('taskDone without an unfinished item is a ValueError (test_task_done_underflow)', () => {
       const q = make();
-      const e = thrown(() => q.taskDone());
+      const e = throws(() => q.taskDone());
       expect(e).to.be.instanceOf(ValueError);
       expect((e as Error).message).to.equal('task_done() called too many times');
     });
@@ -533,11 +495,11 @@ for (const [name, make] of queueClasses) {
         yield* q.join();
         yield* sleep(0);
         expect(getTask.done()).to.equal(true);
-        expect(yield* raises(getTask)).to.be.instanceOf(QueueShutDown);
-        expect(yield* raises(q.put('data'))).to.be.instanceOf(QueueShutDown);
-        expect(thrown(() => q.putNowait('data'))).to.be.instanceOf(QueueShutDown);
-        expect(yield* raises(q.get())).to.be.instanceOf(QueueShutDown);
-        expect(thrown(() => q.getNowait())).to.be.instanceOf(QueueShutDown);
+        expect(yield* catching(getTask)).to.be.instanceOf(QueueShutDown);
+        expect(yield* catching(q.put('data'))).to.be.instanceOf(QueueShutDown);
+        expect(throws(() => q.putNowait('data'))).to.be.instanceOf(QueueShutDown);
+        expect(yield* catching(q.get())).to.be.instanceOf(QueueShutDown);
+        expect(throws(() => q.getNowait())).to.be.instanceOf(QueueShutDown);
       });
     });
 
@@ -553,18 +515,18 @@ for (const [name, make] of queueClasses) {
         expect(q.qsize()).to.equal(1);
         yield* sleep(0);
         expect(putTask.done()).to.equal(true);
-        expect(yield* raises(putTask)).to.be.instanceOf(QueueShutDown);
+        expect(yield* catching(putTask)).to.be.instanceOf(QueueShutDown);
         expect(yield* q.get()).to.equal('data');
         yield* sleep(0);
         expect(joinTask.done()).to.equal(false);
-        expect(yield* raises(q.put('data'))).to.be.instanceOf(QueueShutDown);
-        expect(thrown(() => q.putNowait('data'))).to.be.instanceOf(QueueShutDown);
-        expect(yield* raises(q.get())).to.be.instanceOf(QueueShutDown);
-        expect(thrown(() => q.getNowait())).to.be.instanceOf(QueueShutDown);
+        expect(yield* catching(q.put('data'))).to.be.instanceOf(QueueShutDown);
+        expect(throws(() => q.putNowait('data'))).to.be.instanceOf(QueueShutDown);
+        expect(yield* catching(q.get())).to.be.instanceOf(QueueShutDown);
+        expect(throws(() => q.getNowait())).to.be.instanceOf(QueueShutDown);
         q.taskDone();
         yield* sleep(0);
         expect(joinTask.done()).to.equal(true);
-        expect(thrown(() => q.taskDone())).to.be.instanceOf(ValueError);
+        expect(throws(() => q.taskDone())).to.be.instanceOf(ValueError);
       });
     });
 
@@ -579,9 +541,9 @@ for (const [name, make] of queueClasses) {
         expect(q.qsize()).to.equal(0);
         yield* sleep(0);
         expect(joinTask.done()).to.equal(true);
-        expect(yield* raises(q.put('data'))).to.be.instanceOf(QueueShutDown);
-        expect(yield* raises(q.get())).to.be.instanceOf(QueueShutDown);
-        expect(thrown(() => q.taskDone())).to.be.instanceOf(ValueError);
+        expect(yield* catching(q.put('data'))).to.be.instanceOf(QueueShutDown);
+        expect(yield* catching(q.get())).to.be.instanceOf(QueueShutDown);
+        expect(throws(() => q.taskDone())).to.be.instanceOf(ValueError);
 
         const q2 = make();
         const getters = [createTask(q2.get()), createTask(q2.get())];
@@ -603,9 +565,9 @@ for (const [name, make] of queueClasses) {
         expect(q.qsize()).to.equal(0);
         yield* sleep(0);
         expect(joinTask.done()).to.equal(false);
-        expect(yield* raises(q.get())).to.be.instanceOf(QueueShutDown);
+        expect(yield* catching(q.get())).to.be.instanceOf(QueueShutDown);
         q.taskDone();
-        expect(thrown(() => q.taskDone())).to.be.instanceOf(ValueError);
+        expect(throws(() => q.taskDone())).to.be.instanceOf(ValueError);
         yield* sleep(0);
         expect(joinTask.done()).to.equal(true);
       });

@@ -10,10 +10,8 @@ import {
   ValueError,
   asyncWith,
   createTask,
-  fromPromise,
   getRunningLoop,
   openConnection,
-  run,
   startServer,
   type Coroutine,
   type ExceptionContext,
@@ -23,18 +21,11 @@ import {
   type Task,
   type Transport,
 } from '../lib';
+import { arun, hostPause } from './support';
 
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 
-function arun<T>(main: Coroutine<T>): Promise<T> {
-  return run(main, { clock: 'virtual' });
-}
-
 /** Lets Node run for `ms` real milliseconds (a host wait; nothing is asserted about time). */
-function* hostPause(ms: number): Coroutine<void> {
-  yield* fromPromise(new Promise<void>((resolve) => setTimeout(resolve, ms)));
-}
-
 /** A handler that answers one line, then keeps the connection until the client ends it. */
 function* answerThenHold(r: StreamReader, w: StreamWriter): Coroutine<void> {
   const line = yield* r.readline();

@@ -4,35 +4,21 @@
 import { expect } from 'chai';
 import {
   EventLoop,
-  Future,
   IncompleteReadError,
   LimitOverrunError,
   RuntimeError,
   StreamReader,
   ValueError,
   createTask,
-  runSync,
   type Coroutine,
 } from '../lib';
+import { catching, vrun } from './support';
 import * as streams from '../lib/streams';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 
-function vrun<T>(main: Coroutine<T>): T {
-  return runSync(main, { clock: 'virtual' });
-}
-
 /** Runs `body` and returns what it threw (fails if nothing). */
-function* catching(body: () => Coroutine<unknown> | Future<unknown>): Coroutine<unknown> {
-  try {
-    yield* body();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error');
-}
-
 /** Feeds `chunks` to `reader` one per loop iteration, then EOF (unless eof is false). */
 function* feeder(reader: StreamReader, chunks: string[], eof = true): Coroutine<void> {
   for (const c of chunks) {

@@ -4,11 +4,9 @@
 // clock; waits are for events, never for time.
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import * as net from 'node:net';
 import {
   ConnectionResetError,
   FIRST_COMPLETED,
-  Future,
   RuntimeError,
   StreamReader,
   StreamReaderProtocol,
@@ -19,7 +17,6 @@ import {
   gather,
   getRunningLoop,
   openConnection,
-  run,
   runSync,
   startServer,
   wait,
@@ -29,33 +26,13 @@ import {
   type Task,
   type Transport,
 } from '../lib';
+import { arun, catching, closedPort, hostPause, vrun } from './support';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 
-function arun<T>(main: Coroutine<T>): Promise<T> {
-  return run(main, { clock: 'virtual' });
-}
-
-function vrun<T>(main: Coroutine<T>): T {
-  return runSync(main, { clock: 'virtual' });
-}
-
 /** Lets Node run for `ms` real milliseconds (a host wait; nothing is asserted about time). */
-function* hostPause(ms: number): Coroutine<void> {
-  yield* fromPromise(new Promise<void>((resolve) => setTimeout(resolve, ms)));
-}
-
 /** Runs `body` and returns what it threw (fails if nothing). */
-function* catching(body: () => Coroutine<unknown> | Future<unknown>): Coroutine<unknown> {
-  try {
-    yield* body();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error');
-}
-
 /** An echo handler: a function* clientConnected callback. */
 function* echo(r: StreamReader, w: StreamWriter): Coroutine<void> {
   for (;;) {
@@ -411,14 +388,6 @@ function bytes(seed: number, n: number): Uint8Array {
 const sha256 = () => createHash('sha256');
 
 /** A port nothing listens on: bind one, then close it. */
-function* closedPort(): Coroutine<number> {
-  const s = net.createServer();
-  yield* fromPromise(new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve)));
-  const port = (s.address() as net.AddressInfo).port;
-  yield* fromPromise(new Promise<void>((resolve) => s.close(() => resolve())));
-  return port;
-}
-
 describe('streams: many clients and a long transfer over loopback', function () {
   this.timeout(60000);
 

@@ -18,18 +18,13 @@ import {
   createSubprocessExec,
   createSubprocessShell,
   createTask,
-  fromPromise,
-  run,
   runSync,
   type Coroutine,
 } from '../lib';
+import { arun, hostPause } from './support';
 
 const NODE = process.execPath;
 const dec = (b: Uint8Array | null) => (b === null ? null : new TextDecoder().decode(b));
-
-function arun<T>(main: Coroutine<T>): Promise<T> {
-  return run(main, { clock: 'virtual' });
-}
 
 /** A Node child running `script`. */
 function node(script: string, options: Parameters<typeof createSubprocessExec>[2] = {}): Coroutine<Process> {
@@ -37,10 +32,6 @@ function node(script: string, options: Parameters<typeof createSubprocessExec>[2
 }
 
 /** Lets Node run for `ms` real milliseconds (a host wait; nothing is asserted about time). */
-function* hostPause(ms: number): Coroutine<void> {
-  yield* fromPromise(new Promise<void>((resolve) => setTimeout(resolve, ms)));
-}
-
 const FOREVER = 'setInterval(() => {}, 1000)';
 
 describe('subprocess: child processes', function () {

@@ -10,7 +10,6 @@ import {
   Task,
   TaskGroup,
   ValueError,
-  allTasks,
   asyncWith,
   coroutine,
   createTask,
@@ -19,61 +18,20 @@ import {
   gather,
   sleep,
   timeout,
-  type Awaitable,
   type Coroutine,
   type ExceptionContext,
 } from '../lib';
-
-function* val<T>(delay: number, v: T): Coroutine<T> {
-  yield* sleep(delay);
-  return v;
-}
-
-function* fail(delay: number, err: unknown): Coroutine<never> {
-  yield* sleep(delay);
-  throw err;
-}
-
-function* catching(body: Awaitable<unknown>): Coroutine<unknown> {
-  try {
-    yield* body;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected the body to throw');
-}
-
-function throws(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
+import { catching, fail, runClean, throws, useVirtualLoop, val } from './support';
 
 let loop: EventLoop;
-beforeEach(() => {
-  loop = new EventLoop({ clock: 'virtual' });
-});
-afterEach(() => {
-  if (!loop.isClosed()) loop.close();
-});
-
-function runClean<T>(main: Coroutine<T>): T {
-  const r = loop.runUntilComplete(main);
-  expect(allTasks(loop).size, 'tasks left pending').to.equal(0);
-  loop.runUntilComplete(sleep(0));
-  expect(loop._ready.length, 'callbacks left in the ready deque').to.equal(0);
-  return r;
-}
+useVirtualLoop((l) => (loop = l));
 
 const me = () => currentTask() as Task<unknown>;
 const messages = (eg: unknown) => (eg as ExceptionGroup).exceptions.map((e) => (e as Error).message);
 
 describe('TaskGroup: waiting', () => {
   it('exit waits for every task; the body\'s result comes through', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const tasks: Task<number>[] = [];
       const r = yield* asyncWith(new TaskGroup(), function* (tg) {
         tasks.push(tg.createTask(val(0.1, 42)));
@@ -87,7 +45,7 @@ describe('TaskGroup: waiting', () => {
   });
 
   it('tasks created later in the body, and by tasks of the group, are waited for too', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       let count = 0;
       const r = yield* asyncWith(new TaskGroup(), function* (tg) {
         const late: Task<number>[] = [];
@@ -108,7 +66,7 @@ describe('TaskGroup: waiting', () => {
   });
 
   it('a task cancelled by the body does not fail the group', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       let t1!: Task<number>;
       let t2!: Task<number>;
       yield* asyncWith(new TaskGroup(), function* (tg) {
@@ -123,7 +81,7 @@ describe('TaskGroup: waiting', () => {
   });
 
   it('createTask passes the name; finished tasks leave the group', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       yield* asyncWith(new TaskGroup(), function* (tg) {
         const t = tg.createTask(val(0.1, 1), { name: 'yolo' });
         expect(t.getName()).to.equal('yolo');
@@ -140,7 +98,7 @@ describe('TaskGroup: waiting', () => {
       yield* sleep(1);
       return x * 2;
     });
-    runClean((function* () {
+    runClean(loop, (function* () {
       let t!: Task<number>;
       yield* asyncWith(new TaskGroup(), function* (tg) {
         t = tg.createTask(work(21));
@@ -150,7 +108,7 @@ describe('TaskGroup: waiting', () => {
   });
 
   it('labels exit\'s waiter for task trees: kind TaskGroup, the tasks still running', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const tg = new TaskGroup();
       let a!: Task<number>;
       let b!: Task<number>;
@@ -172,7 +130,7 @@ describe('TaskGroup: waiting', () => {
 
 describe('TaskGroup: failures', () => {
   it('the first failure cancels the siblings and the body; one ExceptionGroup comes out', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const log: unknown[] = [];
       let slow!: Task<string>;
       const err = yield* catching(asyncWith(new TaskGroup(), function* (tg) {
@@ -197,7 +155,7 @@ describe('TaskGroup: failures', () => {
   });
 
   it('failures in the same iteration are all kept, in completion order', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       let sibling!: Task<void>;
       const err = yield* catching(asyncWith(new TaskGroup(), function* (tg) {
         tg.createTask(fail(1, new ValueError('x')));
@@ -211,7 +169,7 @@ describe('TaskGroup: failures', () => {
   });
 
   it('the body\'s own error cancels the tasks and goes last in the group', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       let child!: Task<string>;
       const err = yield* catching(asyncWith(new TaskGroup(), function* (tg) {
         child = tg.createTask(val(10, 'c'));
@@ -236,7 +194,7 @@ describe('TaskGroup: failures', () => {
   });
 
   it('a task that fails in its cleanup while being cancelled adds its error', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const err = yield* catching(asyncWith(new TaskGroup(), function* (tg) {
         tg.createTask(fail(1, new ValueError('first')));
         tg.createTask((function* () {
@@ -253,7 +211,7 @@ describe('TaskGroup: failures', () => {
   });
 
   it('createTask after a failure is refused (shutting down), and the coroutine is closed', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       let refused: unknown;
       let ran = false;
       function* never(): Coroutine<void> {
@@ -278,7 +236,7 @@ describe('TaskGroup: failures', () => {
   });
 
   it('nested groups: a failure deep inside comes out as a group within a group', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const err = yield* catching(asyncWith(new TaskGroup(), function* (outer) {
         outer.createTask(val(10, 'slow'));
         outer.createTask(asyncWith(new TaskGroup(), function* (inner) {
@@ -293,7 +251,7 @@ describe('TaskGroup: failures', () => {
   });
 
   it('nested groups: an outer task failing first cancels the inner group, whose cancellation is no error', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const err = yield* catching(asyncWith(new TaskGroup(), function* (outer) {
         outer.createTask(fail(0.1, new ValueError('outer')));
         outer.createTask(asyncWith(new TaskGroup(), function* (inner) {
@@ -305,7 +263,7 @@ describe('TaskGroup: failures', () => {
   });
 
   it('an eager task that fails at once cancels the body at its first await', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       loop.setTaskFactory(eagerTaskFactory);
       try {
         let reached = false;
@@ -336,7 +294,7 @@ describe('TaskGroup: failures', () => {
     const seen: ExceptionContext[] = [];
     loop.setExceptionHandler((_l, ctx) => seen.push(ctx));
     const boom = new ValueError('orphan');
-    runClean((function* () {
+    runClean(loop, (function* () {
       const tg = new TaskGroup();
       const parent = createTask((function* () {
         yield* tg.enter(); // entered by hand, never exited
@@ -353,7 +311,7 @@ describe('TaskGroup: failures', () => {
 
 describe('TaskGroup: cancellation from outside', () => {
   it('cancels every task and comes out as CancelledError', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       let cancelledChildren = 0;
       function* child(): Coroutine<void> {
         try {
@@ -375,7 +333,7 @@ describe('TaskGroup: cancellation from outside', () => {
   });
 
   it('... also while the body itself waits, and when cancelled again during exit', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       function* stubborn(): Coroutine<void> {
         try {
           yield* sleep(10);
@@ -397,7 +355,7 @@ describe('TaskGroup: cancellation from outside', () => {
   });
 
   it('cancelled while exit waits (the body had finished): CancelledError', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       let child!: Task<string>;
       const parent = createTask(asyncWith(new TaskGroup(), function* (tg) {
         child = tg.createTask(val(10, 'c'));
@@ -410,7 +368,7 @@ describe('TaskGroup: cancellation from outside', () => {
   });
 
   it('tasks that fail in their cleanup turn the outside cancellation into an ExceptionGroup', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const parent = createTask(asyncWith(new TaskGroup(), function* (tg) {
         tg.createTask((function* () {
           try {
@@ -432,7 +390,7 @@ describe('TaskGroup: cancellation from outside', () => {
   });
 
   it('a body that turns the cancellation into another error: a group of that error', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const parent = createTask(asyncWith(new TaskGroup(), function* () {
         try {
           yield* sleep(10);
@@ -447,7 +405,7 @@ describe('TaskGroup: cancellation from outside', () => {
   });
 
   it('3.13: an error and an outside cancellation together — the cancellation is delivered again afterwards', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const log: unknown[] = [];
       const t = createTask((function* () {
         try {
@@ -476,7 +434,7 @@ describe('TaskGroup: cancellation from outside', () => {
   });
 
   it('3.13: nested groups whose tasks both fail leave the cancellation count where it was', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const log: unknown[] = [];
       try {
         yield* asyncWith(new TaskGroup(), function* (outer) {
@@ -502,7 +460,7 @@ describe('TaskGroup: cancellation from outside', () => {
   });
 
   it('3.13: nested groups failing in the same iteration: the outer cancellation reaches the code after the inner group', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const log: unknown[] = [];
       try {
         yield* asyncWith(new TaskGroup(), function* (outer) {
@@ -530,7 +488,7 @@ describe('TaskGroup: cancellation from outside', () => {
   });
 
   it('a gather inside a group: a sibling failure cancels it, and its children', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const log: unknown[] = [];
       function* leaf(i: number): Coroutine<void> {
         try {
@@ -559,7 +517,7 @@ describe('TaskGroup: cancellation from outside', () => {
   });
 
   it('a gather cancelled by a task of the group: that task ends cancelled, the group is fine', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       let w!: Task<void>;
       let o!: Task<number>;
       yield* asyncWith(new TaskGroup(), function* (tg) {
@@ -577,7 +535,7 @@ describe('TaskGroup: cancellation from outside', () => {
   });
 
   it('inside a timeout: the expiry cancels the group like an outside cancellation', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       let child!: Task<string>;
       const err = yield* catching(asyncWith(timeout(1), function* () {
         yield* asyncWith(new TaskGroup(), function* (tg) {
@@ -593,7 +551,7 @@ describe('TaskGroup: cancellation from outside', () => {
 
 describe('TaskGroup: misuse', () => {
   it('createTask before enter and after exit is refused; the coroutine is closed unrun', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const tg = new TaskGroup();
       let ran = 0;
       function* work(): Coroutine<void> {
@@ -612,7 +570,7 @@ describe('TaskGroup: misuse', () => {
   });
 
   it('a refused generator that is running right now (it passed itself) still gets the RuntimeError', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const tg = new TaskGroup();
       yield* asyncWith(tg, function* () {});
       let err: unknown;
@@ -644,7 +602,7 @@ describe('TaskGroup: misuse', () => {
   });
 
   it('createTask of something that is not a coroutine: TypeError', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       yield* asyncWith(new TaskGroup(), function* (tg) {
         expect(throws(() => tg.createTask(42 as never))).to.be.instanceOf(TypeError);
         expect((throws(() => tg.createTask(val as never)) as Error).message).to.match(/call it/);
@@ -653,7 +611,7 @@ describe('TaskGroup: misuse', () => {
   });
 
   it('entering twice (nested or after exit) is refused', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const tg = new TaskGroup();
       yield* asyncWith(tg, function* () {
         const e = yield* catching(asyncWith(tg, function* () {}));
@@ -679,7 +637,7 @@ describe('TaskGroup: misuse', () => {
 describe('TaskGroup: stress', () => {
   it('cancelling a group of 10 000 tasks from outside', () => {
     const N = 10_000;
-    runClean((function* () {
+    runClean(loop, (function* () {
       let cancelled = 0;
       function* child(): Coroutine<void> {
         try {
@@ -703,7 +661,7 @@ describe('TaskGroup: stress', () => {
 
   it('a group of 10 000 tasks, one of which fails', () => {
     const N = 10_000;
-    runClean((function* () {
+    runClean(loop, (function* () {
       const err = yield* catching(asyncWith(new TaskGroup(), function* (tg) {
         for (let i = 0; i < N; i++) tg.createTask(i === N / 2 ? fail(1, new ValueError('one')) : sleep(100));
       }));

@@ -26,12 +26,7 @@ import {
   type Coroutine,
   type ExceptionContext,
 } from '../lib';
-
-function collect(loop: EventLoop): ExceptionContext[] {
-  const seen: ExceptionContext[] = [];
-  loop.setExceptionHandler((_l, ctx) => seen.push(ctx));
-  return seen;
-}
+import { errorsOf } from './support';
 
 /** Awaits `aw` and gives back what it threw, or fails. */
 function* thrown(aw: Iterable<unknown>): Coroutine<Error> {
@@ -58,7 +53,7 @@ describe('Task', () => {
   let seen: ExceptionContext[];
   beforeEach(() => {
     loop = new EventLoop({ clock: 'virtual' });
-    seen = collect(loop);
+    seen = errorsOf(loop);
   });
   afterEach(() => {
     if (!loop.isClosed()) loop.close();

@@ -10,7 +10,6 @@ import {
   Timeout,
   TimeoutError,
   ValueError,
-  allTasks,
   asyncWith,
   createTask,
   currentTask,
@@ -18,49 +17,18 @@ import {
   timeout,
   timeoutAt,
   waitFor,
-  type Awaitable,
   type Coroutine,
 } from '../lib';
-
-function* catching(body: Awaitable<unknown>): Coroutine<unknown> {
-  try {
-    yield* body;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected the body to throw');
-}
-
-function throws(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
+import { catching, runClean, throws, useVirtualLoop } from './support';
 
 let loop: EventLoop;
-beforeEach(() => {
-  loop = new EventLoop({ clock: 'virtual' });
-});
-afterEach(() => {
-  if (!loop.isClosed()) loop.close();
-});
-
-function runClean<T>(main: Coroutine<T>): T {
-  const r = loop.runUntilComplete(main);
-  expect(allTasks(loop).size, 'tasks left pending').to.equal(0);
-  loop.runUntilComplete(sleep(0));
-  expect(loop._ready.length, 'callbacks left in the ready deque').to.equal(0);
-  return r;
-}
+useVirtualLoop((l) => (loop = l));
 
 const me = () => currentTask() as NonNullable<ReturnType<typeof currentTask>>;
 
 describe('timeout()', () => {
   it('turns its expiry into TimeoutError (caused by the CancelledError) at the deadline', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const cm = timeout(1);
       let inner: unknown;
       const err = yield* catching(asyncWith(cm, function* () {
@@ -82,7 +50,7 @@ describe('timeout()', () => {
   });
 
   it('timeoutAt: an absolute deadline; when() reports it', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const deadline = loop.time() + 0.01;
       const cm = timeoutAt(deadline);
       expect(cm.when()).to.equal(deadline);
@@ -94,7 +62,7 @@ describe('timeout()', () => {
   });
 
   it('in time: the body\'s result, not expired, finished', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const cm = timeout(10);
       const r = yield* asyncWith(cm, function* (t) {
         expect(t).to.equal(cm); // enter hands the body the Timeout itself
@@ -111,7 +79,7 @@ describe('timeout()', () => {
   });
 
   it('null never expires; when() is null', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       for (const cm of [timeout(null), timeoutAt(null)]) {
         yield* asyncWith(cm, function* () {
           expect(String(cm)).to.equal('<Timeout [active] when=None>');
@@ -124,7 +92,7 @@ describe('timeout()', () => {
   });
 
   it('0 or negative: the block runs until its first suspension, then TimeoutError', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       for (const d of [0, -11]) {
         const log: string[] = [];
         const t0 = loop.time();
@@ -142,7 +110,7 @@ describe('timeout()', () => {
   });
 
   it('0, with a block that never suspends: no error (the timer never got its turn)', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const cm = timeout(0);
       expect(yield* asyncWith(cm, function* () {
         return 1;
@@ -152,7 +120,7 @@ describe('timeout()', () => {
   });
 
   it('another error before expiry passes unchanged', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const cm = timeout(0.01);
       const boom = new RangeError('key');
       expect(yield* catching(asyncWith(cm, function* () {
@@ -163,7 +131,7 @@ describe('timeout()', () => {
   });
 
   it('another error after expiry also passes unchanged (only a CancelledError is converted)', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const cm = timeout(0.01);
       const boom = new RangeError('cleanup failed');
       expect(yield* catching(asyncWith(cm, function* () {
@@ -179,7 +147,7 @@ describe('timeout()', () => {
   });
 
   it('a block that swallows the cancellation exits normally, expired, with the count restored', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const cm = timeout(1);
       const r = yield* asyncWith(cm, function* () {
         try {
@@ -197,7 +165,7 @@ describe('timeout()', () => {
   });
 
   it('a block that catches and re-throws still gets TimeoutError', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       expect(yield* catching(asyncWith(timeout(0.01), function* () {
         try {
           yield* sleep(10);
@@ -210,7 +178,7 @@ describe('timeout()', () => {
   });
 
   it('a task that handles its own timeout is not cancelled', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const t = createTask((function* () {
         try {
           yield* asyncWith(timeout(0.001), function* () {
@@ -229,7 +197,7 @@ describe('timeout()', () => {
 
 describe('timeout: nesting and outside cancellation', () => {
   it('same deadline: both fire in one iteration; the inner lets the CancelledError through, the outer converts', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const deadline = loop.time() + 0.1;
       const outer = timeoutAt(deadline);
       const inner = timeoutAt(deadline);
@@ -252,7 +220,7 @@ describe('timeout: nesting and outside cancellation', () => {
   });
 
   it('outer shorter: the unexpired inner passes the CancelledError through; the outer converts', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const outer = timeout(0.002);
       const inner = timeout(0.1);
       let innerSaw: unknown;
@@ -274,7 +242,7 @@ describe('timeout: nesting and outside cancellation', () => {
   });
 
   it('inner shorter: the inner converts; the outer block goes on and finishes in time', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const outer = timeout(10);
       const r = yield* asyncWith(outer, function* () {
         const e = yield* catching(asyncWith(timeout(1), function* () {
@@ -291,7 +259,7 @@ describe('timeout: nesting and outside cancellation', () => {
   });
 
   it('a nested timeout in the outer block\'s cleanup raises its own TimeoutError', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       let innerErr: unknown;
       const err = yield* catching(asyncWith(timeout(0.01), function* () {
         try {
@@ -309,7 +277,7 @@ describe('timeout: nesting and outside cancellation', () => {
   });
 
   it('an outside cancel inside an unexpired timeout stays a CancelledError', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const cm = timeout(10);
       const err = yield* catching(asyncWith(cm, function* () {
         me().cancel();
@@ -322,7 +290,7 @@ describe('timeout: nesting and outside cancellation', () => {
   });
 
   it('an outside cancel in the same iteration as the expiry stays a CancelledError', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const cm = timeout(1);
       const t = createTask(asyncWith(cm, function* () {
         yield* sleep(10);
@@ -335,7 +303,7 @@ describe('timeout: nesting and outside cancellation', () => {
   });
 
   it('cancelled from outside during the cleanup that follows its expiry: CancelledError', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const log: unknown[] = [];
       const cm = timeout(1);
       const t = createTask((function* () {
@@ -362,7 +330,7 @@ describe('timeout: nesting and outside cancellation', () => {
   });
 
   it('works after a cancellation the task already handled; a new one still passes through', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       try {
         me().cancel();
         yield* sleep(0);
@@ -383,7 +351,7 @@ describe('timeout: nesting and outside cancellation', () => {
   });
 
   it('a timeout inside a TaskGroup task, and a TaskGroup inside a timeout', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const log: string[] = [];
       function* slow(): Coroutine<void> {
         try {
@@ -423,7 +391,7 @@ describe('timeout: nesting and outside cancellation', () => {
   });
 
   it('waitFor inside a timeout: the shorter limit wins, each converts only its own', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const outer = timeout(1);
       const err = yield* catching(asyncWith(outer, function* () {
         yield* waitFor(sleep(10), 5);
@@ -441,7 +409,7 @@ describe('timeout: nesting and outside cancellation', () => {
 
 describe('Timeout: reschedule and states', () => {
   it('reschedule from another task moves the deadline; null removes it', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const cm = timeoutAt(loop.time() + 1);
       const t = createTask(asyncWith(cm, function* () {
         yield* sleep(10);
@@ -462,7 +430,7 @@ describe('Timeout: reschedule and states', () => {
   });
 
   it('reschedule to a time already past fires on the next iteration', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const err = yield* catching(asyncWith(timeout(10), function* (cm) {
         yield* sleep(1);
         cm.reschedule(0);
@@ -474,7 +442,7 @@ describe('Timeout: reschedule and states', () => {
   });
 
   it('reschedule is refused before enter, while expiring, after expiry and after exit', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const fresh = timeout(1);
       const e0 = throws(() => fresh.reschedule(5)) as Error;
       expect(e0).to.be.instanceOf(RuntimeError);
@@ -500,7 +468,7 @@ describe('Timeout: reschedule and states', () => {
   });
 
   it('reschedule checks its argument: NaN is a ValueError, a string a TypeError', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       yield* asyncWith(timeout(1), function* (cm) {
         expect(throws(() => cm.reschedule(NaN))).to.be.instanceOf(ValueError);
         expect(throws(() => cm.reschedule('2' as never))).to.be.instanceOf(TypeError);
@@ -510,7 +478,7 @@ describe('Timeout: reschedule and states', () => {
   });
 
   it('entering twice is refused, whether active or exited', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       const cm = timeout(1);
       yield* asyncWith(cm, function* () {
         const e = yield* catching(asyncWith(cm, function* () {}));
@@ -540,7 +508,7 @@ describe('Timeout: reschedule and states', () => {
   it('exit without a matching enter is a RuntimeError', () => {
     const cm = new Timeout(5);
     expect((throws(() => cm.exit().next()) as Error).message).to.equal('Timeout has not been entered');
-    runClean((function* () {
+    runClean(loop, (function* () {
       const done = timeout(1);
       yield* asyncWith(done, function* () {});
       expect((yield* catching(done.exit())) as Error).to.be.instanceOf(RuntimeError);
@@ -548,7 +516,7 @@ describe('Timeout: reschedule and states', () => {
   });
 
   it('toString follows Python\'s repr (3 decimals, a float)', () => {
-    runClean((function* () {
+    runClean(loop, (function* () {
       yield* sleep(1.23456);
       yield* asyncWith(timeout(1), function* (cm) {
         expect(String(cm)).to.equal('<Timeout [active] when=2.235>');

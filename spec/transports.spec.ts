@@ -10,27 +10,18 @@ import {
   RuntimeError,
   SocketTransport,
   ValueError,
-  fromPromise,
   getRunningLoop,
-  run,
   type Coroutine,
   type ExceptionContext,
   type Protocol,
   type Transport,
 } from '../lib';
+import { arun, closedPort, hostPause } from './support';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 
-function arun<T>(main: Coroutine<T>): Promise<T> {
-  return run(main, { clock: 'virtual' });
-}
-
 /** Lets Node run for `ms` real milliseconds (a host wait; nothing is asserted about time). */
-function* hostPause(ms: number): Coroutine<void> {
-  yield* fromPromise(new Promise<void>((resolve) => setTimeout(resolve, ms)));
-}
-
 /** A protocol that records every callback, and resolves `lost` at connectionLost. */
 class Recorder implements Protocol {
   events: string[] = [];
@@ -85,14 +76,6 @@ function* serve<P extends Protocol>(factory: () => P): Coroutine<{ port: number;
 }
 
 /** A port nothing listens on: bind one, then close it. */
-function* closedPort(): Coroutine<number> {
-  const s = net.createServer();
-  yield* fromPromise(new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve)));
-  const port = (s.address() as net.AddressInfo).port;
-  yield* fromPromise(new Promise<void>((resolve) => s.close(() => resolve())));
-  return port;
-}
-
 describe('transports: protocols over real sockets', function () {
   this.timeout(20000);
 
