@@ -13,8 +13,8 @@
  * Only step 2 differs between the two drivers. The synchronous driver
  * (`runUntilComplete`, `runForever`) waits on its clock: a virtual clock
  * jumps, the real clock blocks the thread. The async driver
- * (`runUntilCompleteAsync`, `runForeverAsync`) hands the waiting to Node, so
- * sockets, child processes and promises can wake the loop.
+ * (`runUntilCompleteAsync`, `runForeverAsync`, in lib/host-driver.ts) hands
+ * the waiting to Node, so sockets, child processes and promises can wake the loop.
  */
 import { Deque } from './deque';
 import { Heap } from './heap';
@@ -25,6 +25,7 @@ import type { Coroutine } from './futures';
 import type { CoroutineCall } from './coroutines';
 import { makeClock, type Clock } from './clocks';
 import { _getRunningLoop, _setRunningLoop } from './events';
+import { runInHost, wakeHost } from './host-driver';
 import { RuntimeError, ValueError } from './exceptions';
 import { callableName, repr } from './repr';
 
@@ -98,13 +99,6 @@ export interface EventLoopOptions {
 // The heap is rebuilt when more than half of it, and over this many entries, are cancelled.
 const MIN_SCHEDULED_TIMER_HANDLES = 100;
 const MIN_CANCELLED_TIMER_HANDLES_FRACTION = 0.5;
-// The async driver lets Node poll its I/O at least this often, even while busy.
-const HOST_SLICE_MS = 5;
-// setTimeout's largest delay; longer waits are re-armed.
-const MAX_HOST_TIMER_MS = 2 ** 31 - 1;
-
-const hostSetImmediate: (fn: () => void) => unknown =
-  typeof setImmediate === 'function' ? setImmediate : (fn) => setTimeout(fn, 0);
 
 function runUntilCompleteCallback(fut: Future<unknown>): void {
   fut._loop.stop();
@@ -444,7 +438,8 @@ export class EventLoop {
     if (this._instrumented) this._emit('afterWait', this.time() - t0);
   }
 
-  private _sourcesBusy(): boolean {
+  /** @internal Is an executor job (a WaitSource) outstanding? */
+  _sourcesBusy(): boolean {
     for (const source of this._waitSources) if (source.busy()) return true;
     return false;
   }
@@ -466,6 +461,7 @@ export class EventLoop {
    * Runs iterations until `stop()`, hosted in Node's event loop: when idle it
    * hands the waiting to Node (timers, sockets, promises, workers), and even
    * when busy it returns to Node every few milliseconds so I/O is polled.
+   * How: lib/host-driver.ts.
    */
   runForeverAsync(): Promise<void> {
     try {
@@ -474,76 +470,7 @@ export class EventLoop {
     } catch (e) {
       return Promise.reject(e);
     }
-    this._running = true;
-    return new Promise<void>((resolve, reject) => {
-      const proc = (globalThis as { process?: NodeJS.Process }).process;
-      // When Node runs out of work while we wait for something, nothing can
-      // ever wake us: fail the run instead of letting the process exit silently.
-      const onBeforeExit = () => {
-        if (this._hostIdle) finish(new RuntimeError(this._describeDeadlock()));
-      };
-      proc?.on?.('beforeExit', onBeforeExit);
-      const finish = (error?: unknown) => {
-        proc?.removeListener?.('beforeExit', onBeforeExit);
-        this._hostIdle = false;
-        if (this._hostTimer !== null) clearTimeout(this._hostTimer);
-        this._hostTimer = null;
-        this._hostTick = null;
-        this._stopping = false;
-        this._running = false;
-        if (error === undefined) resolve();
-        else reject(error);
-      };
-      const tick = () => {
-        if (!this._running) return; // a stale wake-up after the run ended
-        if (this._hostTimer !== null) clearTimeout(this._hostTimer);
-        this._hostTimer = null;
-        if (this._hostIdle) {
-          this._hostIdle = false;
-          if (this._instrumented) this._emit('afterWait', this.time() - this._hostIdleSince);
-        }
-        if (_getRunningLoop() !== null) {
-          hostSetImmediate(tick); // another loop is being driven synchronously right now
-          return;
-        }
-        _setRunningLoop(this);
-        const started = performance.now();
-        try {
-          for (;;) {
-            if (!this._readyToRun()) {
-              const deadline = this._nextDeadline();
-              if (deadline !== null && deadline <= this.time() + this._clockResolution) {
-                // A timer is due already: no waiting.
-              } else if (deadline !== null && this._clock.advanceTo !== undefined && this._hostWaits === 0 && !this._sourcesBusy()) {
-                // Virtual time jumps, but never past real I/O that is still outstanding.
-                const t0 = this.time();
-                if (this._instrumented) this._emit('beforeWait', deadline - t0);
-                this._clock.advanceTo(deadline);
-                if (this._instrumented) this._emit('afterWait', this.time() - t0);
-              } else {
-                this._waitInHost(deadline);
-                return;
-              }
-            }
-            this._runReady();
-            if (this._stopping) {
-              finish();
-              return;
-            }
-            if (performance.now() - started >= HOST_SLICE_MS) {
-              hostSetImmediate(tick); // let Node poll its I/O, then go on
-              return;
-            }
-          }
-        } catch (e) {
-          finish(e);
-        } finally {
-          _setRunningLoop(null);
-        }
-      };
-      this._hostTick = tick;
-      tick();
-    });
+    return runInHost(this);
   }
 
   /** Like runUntilComplete, on the async driver. */
@@ -557,25 +484,9 @@ export class EventLoop {
     return this._resultOfRun(future);
   }
 
-  /** Step 2 on the async driver: return to Node until a host callback, a timer or the deadline wakes us. */
-  private _waitInHost(deadline: number | null): void {
-    this._hostIdle = true;
-    this._hostIdleSince = this.time();
-    if (this._instrumented) this._emit('beforeWait', deadline === null ? null : Math.max(0, deadline - this._hostIdleSince));
-    if (deadline !== null && this._clock.kind === 'real') {
-      const ms = Math.min(MAX_HOST_TIMER_MS, Math.max(0, (deadline - this.time()) * 1000));
-      this._hostTimer = setTimeout(this._hostTick as () => void, Math.ceil(ms));
-    }
-  }
-
-  /** @internal Ends an async wait in Node: something was scheduled. */
+  /** @internal Ends an async wait in Node: something was scheduled (see lib/host-driver.ts). */
   _wakeHost(): void {
-    if (!this._hostIdle || this._hostTick === null) return;
-    this._hostIdle = false;
-    if (this._instrumented) this._emit('afterWait', this.time() - this._hostIdleSince);
-    if (this._hostTimer !== null) clearTimeout(this._hostTimer);
-    this._hostTimer = null;
-    hostSetImmediate(this._hostTick);
+    wakeHost(this);
   }
 
   /**
@@ -605,7 +516,8 @@ export class EventLoop {
 
   // ---- running state ----
 
-  private _checkRunning(): void {
+  /** @internal */
+  _checkRunning(): void {
     if (this._running) throw new RuntimeError('This event loop is already running');
     if (_getRunningLoop() !== null) throw new RuntimeError('Cannot run the event loop while another loop is running');
   }
