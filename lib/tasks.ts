@@ -260,7 +260,7 @@ export class Task<T = unknown> extends Future<T> {
       if (y instanceof CoroutineCall && y._awaited) {
         try {
           const next = y._start();
-          this._pushFrame(gen, y, next);
+          this._pushFrame(gen, y);
           gen = next;
         } catch (e) {
           hasExc = true; // e.g. awaited twice: raise in the frame that awaited it
@@ -343,7 +343,7 @@ export class Task<T = unknown> extends Future<T> {
     this._loop._callSoonWithArg(this._throwFn, exc);
   }
 
-  private _pushFrame(caller: Generator<unknown, unknown, unknown>, call: CoroutineCall<unknown>, _callee: Generator<unknown, unknown, unknown>): void {
+  private _pushFrame(caller: Generator<unknown, unknown, unknown>, call: CoroutineCall<unknown>): void {
     if (this._below === null) this._below = [];
     if (this._calls === null) this._calls = [];
     this._below.push(caller);
