@@ -1,27 +1,10 @@
 // toChromeTrace(): trace-event JSON for chrome://tracing and Perfetto.
 import { expect } from 'chai';
 import { EventLoop, Tracer, eagerTaskFactory, sleep, type ChromeTraceEvent, type Coroutine } from '../../lib';
+import { traceHandOff } from './support';
 
 function trace(setup?: (loop: EventLoop) => void): { tracer: Tracer; events: ChromeTraceEvent[] } {
-  const loop = new EventLoop({ clock: 'virtual' });
-  const tracer = new Tracer();
-  loop.addInstrument(tracer);
-  setup?.(loop);
-  const fut = loop.createFuture<number>();
-  function* a(): Coroutine<number> {
-    return yield* fut;
-  }
-  function* b(): Coroutine<void> {
-    yield* sleep(1);
-    fut.setResult(42);
-  }
-  function* main(): Coroutine<number> {
-    const ta = loop.createTask(a(), { name: 'a' });
-    loop.createTask(b(), { name: 'b' });
-    return yield* ta;
-  }
-  loop.runUntilComplete(loop.createTask(main(), { name: 'main' }));
-  loop.close();
+  const tracer = traceHandOff({ setup });
   const parsed = JSON.parse(tracer.toChromeTrace()) as { traceEvents: ChromeTraceEvent[]; displayTimeUnit: string };
   expect(parsed.displayTimeUnit).to.equal('ms');
   return { tracer, events: parsed.traceEvents };

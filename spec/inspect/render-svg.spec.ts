@@ -1,6 +1,7 @@
 // toSVG(): a self-contained SVG timeline.
 import { expect } from 'chai';
-import { EventLoop, Tracer, ValueError, sleep, type Coroutine, type TraceEvent } from '../../lib';
+import { EventLoop, Tracer, ValueError, sleep, type TraceEvent } from '../../lib';
+import { traceHandOff } from './support';
 
 /** Checks that tags nest and close, attributes are quoted, and text has no raw `<` or `&`; returns the tag names. */
 function checkWellFormed(svg: string): string[] {
@@ -24,24 +25,7 @@ function checkWellFormed(svg: string): string[] {
 }
 
 function run(name = 'b'): { tracer: Tracer; svg: string } {
-  const loop = new EventLoop({ clock: 'virtual' });
-  const tracer = new Tracer();
-  loop.addInstrument(tracer);
-  const fut = loop.createFuture<number>();
-  function* a(): Coroutine<number> {
-    return yield* fut;
-  }
-  function* b(): Coroutine<void> {
-    yield* sleep(1);
-    fut.setResult(42);
-  }
-  function* main(): Coroutine<number> {
-    const ta = loop.createTask(a(), { name: 'a' });
-    loop.createTask(b(), { name });
-    return yield* ta;
-  }
-  loop.runUntilComplete(loop.createTask(main(), { name: 'main' }));
-  loop.close();
+  const tracer = traceHandOff({ bName: name });
   return { tracer, svg: tracer.toSVG() };
 }
 

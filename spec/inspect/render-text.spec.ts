@@ -1,29 +1,10 @@
 // narrate() and timeline(): the trace as text.
 import { expect } from 'chai';
 import { EventLoop, Tracer, ValueError, gather, sleep, type Coroutine } from '../../lib';
+import { traceHandOff } from './support';
 
 /** main starts a and b; a awaits a future b sets after one second; main awaits a. */
-function handOff(): Tracer {
-  const loop = new EventLoop({ clock: 'virtual' });
-  const tracer = new Tracer();
-  loop.addInstrument(tracer);
-  const fut = loop.createFuture<number>();
-  function* a(): Coroutine<number> {
-    return yield* fut;
-  }
-  function* b(): Coroutine<void> {
-    yield* sleep(1);
-    fut.setResult(42);
-  }
-  function* main(): Coroutine<number> {
-    const ta = loop.createTask(a(), { name: 'a' });
-    loop.createTask(b(), { name: 'b' });
-    return yield* ta;
-  }
-  loop.runUntilComplete(loop.createTask(main(), { name: 'main' }));
-  loop.close();
-  return tracer;
-}
+const handOff = (): Tracer => traceHandOff();
 
 describe('inspect: narrate()', () => {
   it('tells the run in plain English, one line per event, with loop time', () => {
