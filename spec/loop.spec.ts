@@ -25,6 +25,18 @@ import { errorsOf, iterate, tick, useVirtualLoop } from './support';
 import type { WaitSource } from '../lib/loop';
 
 /** Replaces console[method] for the duration of fn; returns the lines it got. */
+/** A virtual clock that throws 'clock broke' from now() while `broken` is set: an error out of an iteration. */
+class BreakableClock {
+  readonly kind = 'virtual' as const;
+  broken = false;
+  now(): number {
+    if (this.broken) throw new Error('clock broke');
+    return 0;
+  }
+  block(): void {}
+  advanceTo(): void {}
+}
+
 function capture(method: 'error' | 'warn', fn: () => void): string[] {
   const lines: string[] = [];
   const original = console[method];
@@ -368,25 +380,16 @@ describe('EventLoop', () => {
 
     it('when the run itself fails, the task it made is not reported as never retrieved', () => {
       // A clock that breaks once the task has failed makes runForever throw.
-      let broken = false;
-      const clock = {
-        kind: 'virtual' as const,
-        now: () => {
-          if (broken) throw new Error('clock broke');
-          return 0;
-        },
-        block() {},
-        advanceTo() {},
-      };
+      const clock = new BreakableClock();
       const l = new EventLoop({ clock });
       const seen = errorsOf(l);
       function* bad(): Coroutine<void> {
-        broken = true;
+        clock.broken = true;
         throw new ValueError('x');
       }
       expect(() => l.runUntilComplete(bad())).to.throw(Error, 'clock broke');
       expect(l.isRunning()).to.equal(false);
-      broken = false;
+      clock.broken = false;
       l.close();
       expect(seen).to.deep.equal([]);
     });
@@ -902,47 +905,29 @@ describe('EventLoop', () => {
     });
 
     it('an error thrown out of an iteration (here: by the clock) rejects the run', async () => {
-      let broken = false;
-      const clock = {
-        kind: 'virtual' as const,
-        now: () => {
-          if (broken) throw new Error('clock broke');
-          return 0;
-        },
-        block() {},
-        advanceTo() {},
-      };
+      const clock = new BreakableClock();
       const l = new EventLoop({ clock });
-      l.callSoon(() => (broken = true));
+      l.callSoon(() => (clock.broken = true));
       let caught: unknown;
       await l.runForeverAsync().catch((e) => (caught = e));
       expect((caught as Error).message).to.equal('clock broke');
       expect(l.isRunning()).to.equal(false);
-      broken = false;
+      clock.broken = false;
       l.close();
     });
 
     it('when the run fails after its task failed, the task\'s exception counts as retrieved', async () => {
-      let broken = false;
-      const clock = {
-        kind: 'virtual' as const,
-        now: () => {
-          if (broken) throw new Error('clock broke');
-          return 0;
-        },
-        block() {},
-        advanceTo() {},
-      };
+      const clock = new BreakableClock();
       const l = new EventLoop({ clock });
       const seen = errorsOf(l);
       function* bad(): Coroutine<void> {
-        broken = true;
+        clock.broken = true;
         throw new ValueError('x');
       }
       let caught: unknown;
       await l.runUntilCompleteAsync(bad()).catch((e) => (caught = e));
       expect((caught as Error).message).to.equal('clock broke');
-      broken = false;
+      clock.broken = false;
       l.close();
       expect(seen).to.deep.equal([]);
     });
