@@ -102,6 +102,7 @@ describe('step 1 — the Future', () => {
     expect(calls, 'no callback runs inside setResult').to.deep.equal([]);
     expect(loop.scheduled.map(([cb]) => cb)).to.deep.equal([first, second]);
     expect(loop.scheduled.map(([, arg]) => arg)).to.deep.equal([fut, fut]);
+    expect(fut._callbacks, 'and forgets them: each is scheduled once').to.deep.equal([]);
     loop.runScheduled();
     expect(calls).to.deep.equal(['first true', 'second true']);
   });

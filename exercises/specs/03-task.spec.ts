@@ -69,6 +69,23 @@ describe('step 3 — the Task', () => {
     expect(loop.runUntilComplete(task)).to.equal('caught boom');
   });
 
+  it('the Task itself delivers a failure: even a coroutine that yields the future without `*` gets its exception at that yield', () => {
+    // Future's iterator would throw it too; _wakeup must not rely on that (CPython's __wakeup does not).
+    const loop = new EventLoop();
+    const fut = new Future<number>(loop);
+    function* coro(): Coroutine<string> {
+      try {
+        yield fut; // the future itself, not its iterator
+        return 'resumed normally';
+      } catch (e) {
+        return `caught ${(e as Error).message}`;
+      }
+    }
+    const task = new Task(coro(), loop);
+    loop.callLater(1, () => fut.setException(new Error('boom')));
+    expect(loop.runUntilComplete(task)).to.equal('caught boom');
+  });
+
   it("an exception escaping the coroutine becomes the task's exception", () => {
     const loop = new EventLoop();
     const boom = new TypeError('boom');
