@@ -13,6 +13,7 @@
 import { CancelledError, Future, type Coroutine } from './futures';
 import { EventLoop, getRunningLoop } from './loop';
 
+/** `new Task(coro)` is asyncio.create_task(coro): the loop defaults to the running one. */
 export class Task<T = unknown> extends Future<T> {
   /** The future the coroutine waits on now; null while it runs or is about to (step 6 cancels it). */
   _futWaiter: Future<unknown> | null = null;
@@ -74,11 +75,6 @@ export class Task<T = unknown> extends Future<T> {
   override cancel(msg = ''): boolean {
     throw new Error('TODO: step 6 — Task.cancel');
   }
-}
-
-/** asyncio.create_task: a Task on the running loop. */
-export function createTask<T>(coro: Coroutine<T>): Task<T> {
-  return new Task(coro, getRunningLoop());
 }
 
 /** asyncio.run, in miniature: a fresh loop runs `main` as a task to the end. */

@@ -3,7 +3,7 @@
 import { CancelledError, Future, type Coroutine } from './futures';
 import { EventLoop, getRunningLoop } from './loop';
 
-/** A Task runs a coroutine, one step per callback, and is the Future of its outcome. */
+/** A Task runs a coroutine, one step per callback, and is the Future of its outcome. `new Task(coro)` is asyncio.create_task. */
 export class Task<T = unknown> extends Future<T> {
   /** The future the coroutine waits on now (step 6 cancels it). */
   _futWaiter: Future<unknown> | null = null;
@@ -67,10 +67,6 @@ export class Task<T = unknown> extends Future<T> {
     this._cancelMessage = msg;
     return true;
   }
-}
-
-export function createTask<T>(coro: Coroutine<T>): Task<T> {
-  return new Task(coro, getRunningLoop());
 }
 
 /** asyncio.run, in miniature: a fresh loop runs `main` as a task to the end. */
