@@ -1,6 +1,7 @@
 // Step 2 — the loop (exercises/loop.ts): callSoon, callLater, _runOnce, runUntilComplete.
 import { expect } from 'chai';
 import { mini } from './mini';
+import { keepBusy } from './support';
 
 const { EventLoop, Future, getRunningLoop } = mini;
 
@@ -71,12 +72,7 @@ describe('step 2 — the loop', () => {
     const loop = new EventLoop();
     const log: string[] = [];
     loop.callLater(1, () => log.push(`timer at ${loop.time()}`));
-    let n = 0;
-    const busy = () => {
-      log.push(`busy at ${loop.time()}`);
-      if (++n < 3) loop.callSoon(busy);
-    };
-    loop.callSoon(busy);
+    keepBusy(loop, 3, log);
     for (let i = 0; i < 4; i++) loop._runOnce();
     expect(log).to.deep.equal(['busy at 0', 'busy at 0', 'busy at 0', 'timer at 1']);
   });

@@ -3,6 +3,7 @@
 // exercises/selector.ts.
 import { expect } from 'chai';
 import { mini } from './mini';
+import { keepBusy } from './support';
 import { Selector } from '../selector';
 import type { Coroutine } from '../futures';
 
@@ -93,12 +94,7 @@ describe('step 8 — where the loop waits', () => {
       log.push(`reader at ${loop.time()}`);
       loop.removeReader(3);
     });
-    let n = 0;
-    const busy = () => {
-      log.push(`busy at ${loop.time()}`);
-      if (++n < 3) loop.callSoon(busy);
-    };
-    loop.callSoon(busy);
+    keepBusy(loop, 3, log);
     for (let i = 0; i < 4; i++) loop._runOnce();
     expect(log).to.deep.equal(['busy at 0', 'busy at 0', 'busy at 0', 'reader at 0.5']);
   });
