@@ -5,7 +5,8 @@
 //   npm run playground                 # http://127.0.0.1:8310/ (or the next free port)
 //   npm run playground -- --port 9000  # a port of your choice (0: any free port)
 //
-// A small static server: GET and HEAD of the files in dist/, nothing else.
+// A small static server: GET and HEAD of the files in dist/, nothing else,
+// and only for requests addressed to 127.0.0.1:<port> (see ownHosts).
 'use strict';
 const http = require('node:http');
 const fs = require('node:fs');
@@ -21,38 +22,105 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
-/** Answers one request from the files in `dir`. */
+/**
+ * The names the server answers to: its own address. A page on another site
+ * can make the browser send requests to 127.0.0.1, and with DNS rebinding
+ * even read the answers — but those requests carry that site's name in
+ * their Host header, so a server that checks it gives them nothing.
+ */
+function ownHosts(port) {
+  const hosts = [`127.0.0.1:${port}`, `localhost:${port}`];
+  // On port 80 a browser leaves the port out of Host.
+  if (port === 80) hosts.push('127.0.0.1', 'localhost');
+  return new Set(hosts);
+}
+
+/** A plain-text answer (every refusal says why). */
+function reply(res, status, text, headers = {}) {
+  const body = Buffer.from(`${text}\n`);
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': body.length,
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    ...headers,
+  });
+  res.end(body);
+}
+
+/** `inner` is `outer` or a path inside it. */
+function inside(outer, inner) {
+  return inner === outer || inner.startsWith(outer + path.sep);
+}
+
+/**
+ * The file a request asks for, or a refusal `{ status, text }`. Nothing is
+ * taken on trust: the request target, the Host header and the path are all
+ * untrusted text from whoever can reach the port.
+ */
+async function resolveRequest(req, root) {
+  const hosts = ownHosts(req.socket.localPort);
+  const host = String(req.headers.host ?? '').toLowerCase();
+  const here = `http://127.0.0.1:${req.socket.localPort}/`;
+  if (!hosts.has(host)) return { status: 421, text: `This server answers only requests addressed to ${here} (Host: ${host || 'none'}).` };
+  let target = req.url ?? '';
+  if (!target.startsWith('/')) {
+    // absolute-form (`GET http://127.0.0.1:8310/x`): accepted only when it names this server.
+    const m = /^http:\/\/([^/?#]*)(\/[^#]*)?$/i.exec(target);
+    if (m === null) return { status: 400, text: 'The request target must be a path (/index.html).' };
+    if (!hosts.has(m[1].toLowerCase())) return { status: 421, text: `This server answers only requests addressed to ${here}.` };
+    target = m[2] ?? '/';
+  }
+  let name;
+  try {
+    name = decodeURIComponent(target.replace(/[?#].*$/s, ''));
+  } catch {
+    return { status: 400, text: 'The path is not valid percent-encoded UTF-8.' };
+  }
+  // No file name holds a control character; a NUL would even make fs throw.
+  if (/[\u0000-\u001f\u007f]/.test(name)) return { status: 400, text: 'The path holds a control character.' };
+  if (name.endsWith('/')) name += 'index.html';
+  // path.join resolves every `..`: what is left must still be inside the folder.
+  const file = path.join(root, name);
+  if (!inside(root, file)) return { status: 403, text: 'Only the files of the playground are served.' };
+  let real;
+  try {
+    real = await fs.promises.realpath(file);
+  } catch {
+    return { status: 404, text: `not found: ${name}` };
+  }
+  // A symbolic link inside the folder may point anywhere: follow it only when it stays inside.
+  if (!inside(root, real)) return { status: 403, text: 'Only the files of the playground are served.' };
+  const stat = await fs.promises.stat(real);
+  if (!stat.isFile()) return { status: 404, text: `not found: ${name}` };
+  return { file: real };
+}
+
+/**
+ * Answers one request from the files in `dir`: GET and HEAD only, addressed
+ * to this server, of a file inside `dir`. Every request gets an answer — a
+ * refusal is a 4xx, an unexpected failure a 500 — and none can stop the server.
+ */
 function handler(dir) {
+  let root = null; // dir's real path, once known (it may be made after the server starts)
+  const answer = async (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'Only GET and HEAD.', { Allow: 'GET, HEAD' });
+    root ??= await fs.promises.realpath(dir);
+    const found = await resolveRequest(req, root);
+    if (!('file' in found)) return reply(res, found.status, found.text);
+    const body = await fs.promises.readFile(found.file);
+    res.writeHead(200, {
+      'Content-Type': TYPES[path.extname(found.file)] ?? 'application/octet-stream',
+      'Content-Length': body.length,
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
   return (req, res) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
-      return;
-    }
-    let name;
-    try {
-      name = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
-    } catch {
-      res.writeHead(400).end();
-      return;
-    }
-    if (name.endsWith('/')) name += 'index.html';
-    const file = path.join(dir, path.normalize(name));
-    // Only files inside dir: no ../ escapes.
-    if (!file.startsWith(dir + path.sep)) {
-      res.writeHead(403).end();
-      return;
-    }
-    fs.readFile(file, (err, body) => {
-      if (err) {
-        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`not found: ${name}\n`);
-        return;
-      }
-      res.writeHead(200, {
-        'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-        'Content-Length': body.length,
-        'Cache-Control': 'no-store',
-      });
-      res.end(req.method === 'HEAD' ? undefined : body);
+    answer(req, res).catch((err) => {
+      if (res.headersSent) res.destroy();
+      else reply(res, 500, `The server failed to answer: ${err.message}`);
     });
   };
 }

@@ -7,6 +7,9 @@
 // page's worker. Skipped, with a notice, where /usr/bin/chromium is missing.
 import { expect } from 'chai';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vm from 'node:vm';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -33,7 +36,7 @@ declare const document: {
 
 const CHROMIUM = process.env.TULIP_CHROMIUM ?? '/usr/bin/chromium';
 const build = require('../playground/build.js') as { buildPlayground(): Promise<string[]>; bundleForBrowser(): Promise<string> };
-const { serve } = require('../playground/serve.js') as { serve(o: { port: number }): Promise<{ server: Server; url: string }> };
+const { serve } = require('../playground/serve.js') as { serve(o: { port: number; dir?: string }): Promise<{ server: Server; url: string }> };
 
 const t3 = (t: number) => `t=${t.toFixed(3)}`;
 const sourceOf = (id: string) => (programs.find((p) => p.id === id) as { source: string }).source;
@@ -439,5 +442,109 @@ describe('playground session (the worker\'s engine, in Node)', () => {
       "Task 'main' <- : runUntilCompleteCallback",
     ]);
     expect(view.lastStep[0]).to.equal('▶ iteration 2, callback 1 of 3');
+  });
+});
+
+// The server answers whatever reaches 127.0.0.1:<port> — including requests a
+// web page in another tab makes the browser send. Raw sockets, so that the
+// request line and the headers are exactly what is written here.
+describe('playground server (serve.js)', () => {
+  let tmp: string;
+  let server: Server;
+  let port: number;
+
+  /** Sends `head` (a request line and headers) on a fresh connection; resolves to the status code and the body. */
+  function request(head: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.write(`${head}\r\nConnection: close\r\n\r\n`));
+      let data = '';
+      socket.on('data', (d) => (data += d));
+      socket.on('error', reject);
+      socket.on('close', () => {
+        const [top, ...rest] = data.split('\r\n\r\n');
+        resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(top)?.[1] ?? 0), body: rest.join('\r\n\r\n') });
+      });
+    });
+  }
+  const get = (target: string, host = `127.0.0.1:${port}`) => request(`GET ${target} HTTP/1.1\r\nHost: ${host}`);
+  /** `target` is refused with `status`, and the server still serves the next request. */
+  async function refuses(head: string, status: number): Promise<string> {
+    const answer = await request(head);
+    expect(answer.status, head).to.equal(status);
+    expect(answer.body).not.to.contain('the secret');
+    expect((await get('/')).body, `the server is still up after ${JSON.stringify(head)}`).to.equal('<p>the page</p>');
+    return answer.body;
+  }
+
+  before(async () => {
+    // A served folder with a file, a symbolic link that stays inside, and one that leads out of it.
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tulip-serve-'));
+    const site = path.join(tmp, 'site');
+    fs.mkdirSync(path.join(site, 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(site, 'index.html'), '<p>the page</p>');
+    fs.writeFileSync(path.join(site, 'main.js'), 'console.log(1);');
+    fs.writeFileSync(path.join(tmp, 'secret.txt'), 'the secret');
+    fs.symlinkSync(path.join(tmp, 'secret.txt'), path.join(site, 'leak.txt'));
+    fs.symlinkSync(tmp, path.join(site, 'sub', 'up'));
+    fs.symlinkSync('main.js', path.join(site, 'alias.js'));
+    let url: string;
+    ({ server, url } = await serve({ port: 0, dir: site }));
+    port = Number(new URL(url).port);
+  });
+
+  after(() => {
+    server?.close();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('serves the files of its folder, with their types', async () => {
+    const page = await request(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}`);
+    expect(page).to.deep.equal({ status: 200, body: '<p>the page</p>' });
+    expect((await get('/main.js?v=1')).body).to.equal('console.log(1);');
+    expect((await get('/alias.js')).body, 'a link that stays inside is followed').to.equal('console.log(1);');
+    expect((await get('/index.html', `localhost:${port}`)).status).to.equal(200);
+    expect((await get('/missing.js')).status).to.equal(404);
+    expect((await get('/sub')).status, 'a folder is not a file').to.equal(404);
+  });
+
+  it('answers a NUL byte in the path with 400, and stays up', async () => {
+    expect(await refuses(`GET /%00 HTTP/1.1\r\nHost: 127.0.0.1:${port}`, 400)).to.contain('control character');
+    await refuses(`GET /index.html%00.js HTTP/1.1\r\nHost: 127.0.0.1:${port}`, 400);
+    await refuses(`GET /%0a HTTP/1.1\r\nHost: 127.0.0.1:${port}`, 400);
+  });
+
+  it('answers malformed percent-encoding with 400', async () => {
+    expect(await refuses(`GET /%E0%A4%A HTTP/1.1\r\nHost: 127.0.0.1:${port}`, 400)).to.contain('percent-encoded');
+    await refuses(`GET /%ZZ HTTP/1.1\r\nHost: 127.0.0.1:${port}`, 400);
+  });
+
+  it('serves nothing outside its folder: .. in any spelling, and links that lead out', async () => {
+    for (const target of ['/../secret.txt', '/sub/../../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/sub%2f..%2f..%2fsecret.txt']) {
+      await refuses(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}`, 403);
+    }
+    await refuses(`GET /leak.txt HTTP/1.1\r\nHost: 127.0.0.1:${port}`, 403);
+    await refuses(`GET /sub/up/secret.txt HTTP/1.1\r\nHost: 127.0.0.1:${port}`, 403);
+  });
+
+  it('refuses a request addressed to another name (DNS rebinding), or to no name', async () => {
+    const said = await refuses(`GET / HTTP/1.1\r\nHost: evil.example:${port}`, 421);
+    expect(said).to.contain(`answers only requests addressed to http://127.0.0.1:${port}/`);
+    await refuses(`GET /index.html HTTP/1.1\r\nHost: 127.0.0.1:${port + 1}`, 421);
+    await refuses('GET / HTTP/1.0', 421);
+  });
+
+  it('takes an absolute-form target only when it names this server', async () => {
+    expect(await request(`GET http://127.0.0.1:${port}/main.js HTTP/1.1\r\nHost: 127.0.0.1:${port}`)).to.deep.equal({ status: 200, body: 'console.log(1);' });
+    await refuses(`GET http://evil.example:${port}/ HTTP/1.1\r\nHost: 127.0.0.1:${port}`, 421);
+    await refuses(`GET http://127.0.0.1:${port}/%00 HTTP/1.1\r\nHost: 127.0.0.1:${port}`, 400);
+    await refuses(`GET file:///etc/passwd HTTP/1.1\r\nHost: 127.0.0.1:${port}`, 400);
+    await refuses(`GET index.html HTTP/1.1\r\nHost: 127.0.0.1:${port}`, 400);
+  });
+
+  it('answers only GET and HEAD', async () => {
+    const head = await request(`HEAD /main.js HTTP/1.1\r\nHost: 127.0.0.1:${port}`);
+    expect(head).to.deep.equal({ status: 200, body: '' });
+    await refuses(`POST / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: 0`, 405);
+    await refuses(`DELETE /index.html HTTP/1.1\r\nHost: 127.0.0.1:${port}`, 405);
   });
 });
