@@ -11,7 +11,7 @@ const { serve } = require('./serve');
 
 async function main() {
   const out = path.resolve(process.argv[2] ?? path.join(__dirname, '..', 'docs', 'playground-gather.png'));
-  const steps = Number(process.argv[3] ?? 9);
+  const steps = Number(process.argv[3] ?? 3);
   await buildPlayground();
   const { server, url } = await serve({ port: 0 });
   const browser = await chromium.launch({

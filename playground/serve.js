@@ -23,6 +23,34 @@ const TYPES = {
 };
 
 /**
+ * What the page may load and do (Content-Security-Policy): its own files
+ * only. Scripts come from this server (no inline script, no eval), workers
+ * from it or from a blob: (syntax.ts's throwaway parser); CodeMirror writes
+ * its styles at run time. Nothing may be fetched from elsewhere — so a
+ * program from a link cannot make the page reach out.
+ */
+const PAGE_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "worker-src 'self' blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+/**
+ * The worker's policy (a worker obeys the policy its own script came with):
+ * it runs the learner's program with `new Function` ('unsafe-eval'), and
+ * may load, fetch or connect to nothing at all.
+ */
+const WORKER_POLICY = ["default-src 'none'", "script-src 'self' 'unsafe-eval'"].join('; ');
+/** The files that start a worker, and get its policy. */
+const WORKER_SCRIPTS = new Set(['worker.js']);
+
+/**
  * The names the server answers to: its own address. A page on another site
  * can make the browser send requests to 127.0.0.1, and with DNS rebinding
  * even read the answers — but those requests carry that site's name in
@@ -114,6 +142,7 @@ function handler(dir) {
       'Content-Length': body.length,
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': WORKER_SCRIPTS.has(path.basename(found.file)) ? WORKER_POLICY : PAGE_POLICY,
     });
     res.end(req.method === 'HEAD' ? undefined : body);
   };

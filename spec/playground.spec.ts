@@ -13,8 +13,12 @@ import * as path from 'node:path';
 import * as vm from 'node:vm';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import * as http from 'node:http';
+import * as zlib from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
-import { programs } from '../playground/src/programs';
+import { availablePrograms, programs, type Program } from '../playground/src/programs';
+import { MAX_SOURCE_BYTES, ShareError, decodeSource, encodeSource, fragmentCode } from '../playground/src/share';
+import * as browserLibrary from '../lib/browser';
 import { Session, STEP_BUDGET } from '../playground/src/session';
 import { repr } from '../lib/repr';
 import { getEventLoopPolicy, type Snapshot } from '../lib';
@@ -22,6 +26,12 @@ import { getEventLoopPolicy, type Snapshot } from '../lib';
 /** The page's DOM as far as these specs read it (functions passed to page.evaluate run in the page; this file compiles without the DOM library). */
 interface PageElement {
   textContent: string | null;
+  title: string;
+  localName: string;
+  attributes: ArrayLike<{ name: string }>;
+  getAttribute(name: string): string | null;
+  scrollLeft: number;
+  getBoundingClientRect(): { left: number; right: number; top: number; bottom: number };
   dataset: Record<string, string | undefined>;
   children: ArrayLike<PageElement>;
   hidden: boolean;
@@ -30,9 +40,12 @@ interface PageElement {
 }
 declare const document: {
   body: PageElement;
+  title: string;
   getElementById(id: string): PageElement | null;
+  querySelector(selector: string): PageElement | null;
   querySelectorAll(selector: string): Iterable<PageElement>;
 };
+declare function getComputedStyle(e: PageElement): { color: string };
 
 const CHROMIUM = process.env.TULIP_CHROMIUM ?? '/usr/bin/chromium';
 const build = require('../playground/build.js') as { buildPlayground(): Promise<string[]>; bundleForBrowser(): Promise<string> };
@@ -40,6 +53,8 @@ const { serve } = require('../playground/serve.js') as { serve(o: { port: number
 
 const t3 = (t: number) => `t=${t.toFixed(3)}`;
 const sourceOf = (id: string) => (programs.find((p) => p.id === id) as { source: string }).source;
+/** The programs the menu offers with this build of the library. */
+const menu = availablePrograms(Object.keys(browserLibrary));
 
 /** The library's own run of a program: the states after each callback, the console, the trace, the outcome. */
 interface Reference {
@@ -134,6 +149,19 @@ function expectShows(state: PageState, snap: Snapshot, where: string): void {
   expect(live, `tasks ${where}`).to.deep.equal(snap.tasks.map((t) => `${t.name} ${t.state} ${t.waitingOn ?? ''}`));
 }
 
+/** The line marked as the one the program failed on: its number, text, the gutter's number and the marker's title. */
+function errorMark(page: Page): Promise<{ lines: string[]; text: string; number: string; title: string }> {
+  return page.evaluate(() => {
+    const lines = [...document.querySelectorAll('.cm-error-line')];
+    return {
+      lines: lines.map((l) => l.dataset.errorLine ?? ''),
+      text: lines[0]?.textContent ?? '',
+      number: document.querySelector('.cm-lineNumbers .cm-error-gutter-line')?.textContent ?? '',
+      title: document.querySelector('.cm-error-marker')?.title ?? '',
+    };
+  });
+}
+
 async function settle(page: Page): Promise<void> {
   await page.waitForFunction(() => document.body.dataset.busy === 'false' && document.getElementById('status')?.dataset.steps !== undefined, null, { timeout: 10_000 });
 }
@@ -142,6 +170,33 @@ async function open(page: Page, url: string, query: string): Promise<PageState> 
   await page.goto(`${url}?${query}`);
   await settle(page);
   return readPage(page);
+}
+
+/** Opens the page with `source` in its address, as a shared link does (`#code=`). */
+async function openWith(page: Page, url: string, source: string, query = ''): Promise<PageState> {
+  await page.goto(`${url}${query ? `?${query}` : ''}#code=${await encodeSource(source)}`);
+  await settle(page);
+  return readPage(page);
+}
+
+/**
+ * The editor's text, read the way a learner takes it away: Share puts it in
+ * the address. (CodeMirror draws only the lines in view, so the page's DOM
+ * does not hold a long program whole.)
+ */
+async function editorText(page: Page): Promise<string> {
+  await page.$eval('#share-note', (n) => (n.textContent = ''));
+  await page.click('#share');
+  await page.waitForFunction(() => (document.getElementById('share-note')?.textContent ?? '') !== '');
+  return decodeSource(fragmentCode(new URL(page.url()).hash) ?? '');
+}
+
+/** The menu: its value, and the text of the option selected. */
+function menuShows(page: Page): Promise<{ value: string; text: string }> {
+  return page.$eval('#program', (s) => {
+    const select = s as unknown as PageElement & { selectedOptions: ArrayLike<PageElement> };
+    return { value: select.value, text: select.selectedOptions[0]?.textContent ?? '' };
+  });
 }
 
 async function click(page: Page, button: string): Promise<PageState> {
@@ -202,11 +257,13 @@ describe('playground (in Chromium)', function () {
     server?.close();
   });
 
-  it('serves the page: every preloaded program is in the menu, and the first one is loaded', async () => {
+  it('serves the page: every program the library can run is in the menu, and the first one is loaded', async () => {
     const state = await open(page, url, '');
-    const options = await page.$$eval('#program option', (os) => os.map((o) => (o as unknown as PageElement).value));
-    expect(options).to.deep.equal(programs.map((p) => p.id));
-    expect(options).to.include.members(['sleep-ordering', 'gather', 'producer-consumer', 'timeouts', 'deadlock']);
+    const options = await page.$$eval('#program option:not([hidden])', (os) => os.map((o) => (o as unknown as PageElement).value));
+    expect(options).to.deep.equal(menu.map((p) => p.id));
+    expect(options).to.include.members(['sleep-ordering', 'gather', 'producer-consumer', 'timeouts', 'cancellation', 'deadlock']);
+    expect(await menuShows(page)).to.deep.equal({ value: 'sleep-ordering', text: programs[0].title });
+    expect(await editorText(page)).to.equal(programs[0].source);
     expect(state.steps).to.equal(0);
     expect(state.tasks).to.deep.equal([{ name: 'main', state: 'ready', waiting: '' }]);
     expect(state.ready).to.deep.equal(["step Task 'main'"]);
@@ -273,8 +330,7 @@ describe('playground (in Chromium)', function () {
       '}',
     ].join('\n');
     const ref = reference(source);
-    await open(page, url, '');
-    await page.fill('#source', source);
+    await openWith(page, url, source);
     let state = await click(page, '#step');
     for (let i = 0; i < 10 && !state.tasks.some((t) => t.name === 'worker' && t.state === 'sleeping'); i++) state = await click(page, '#step');
     await page.click('#tasks tr[data-name="worker"]');
@@ -293,14 +349,216 @@ describe('playground (in Chromium)', function () {
     expect(await page.$eval('#task-detail', (d) => (d as PageElement).hidden)).to.equal(true);
   });
 
-  it('reports a syntax error with its line, and marks the line', async () => {
-    await open(page, url, '');
-    await page.fill('#source', 'const x = 1;\nfunction* main() {\n  yield* foo(;\n}\n');
-    const state = await click(page, '#step');
+  it("keeps the timeline's lane names and legend in view when it scrolls to the newest step", async () => {
+    await page.setViewportSize({ width: 1100, height: 900 });
+    await open(page, url, 'program=producer-consumer');
+    const state = await runToEnd(page);
+    const seen = await page.evaluate(() => {
+      const panel = document.getElementById('timeline') as PageElement;
+      const edge = panel.getBoundingClientRect().left;
+      const texts = (sel: string) => [...document.querySelectorAll(sel)].map((t) => ({ text: t.textContent ?? '', left: t.getBoundingClientRect().left - edge }));
+      const scroll = document.querySelector('#timeline .timeline-scroll') as PageElement;
+      return { scrolled: scroll.scrollLeft, drawn: texts('#timeline svg:not(.pinned) text'), pinned: texts('#timeline svg.pinned text') };
+    });
+    const lanes = ['(loop)', ...state.tasks.map((t) => `Task '${t.name}'`)];
+    expect(seen.scrolled, 'the timeline is wider than its panel: it scrolled to the end').to.be.greaterThan(0);
+    // The Tracer's own lane names scrolled out of view to the left…
+    expect(seen.drawn.filter((t) => lanes.includes(t.text)).every((t) => t.left < 0)).to.equal(true);
+    // …and their copy, with the legend's words, is in view.
+    const pinned = seen.pinned.map((t) => t.text);
+    expect(pinned).to.include.members([...lanes, 'running', 'ready', 'waiting', 'sleeping', 'done', 'wake-up']);
+    const names = seen.pinned.filter((t) => lanes.includes(t.text));
+    expect(names.map((t) => t.text)).to.deep.equal(lanes);
+    expect(names.every((t) => t.left >= 0 && t.left < 12), `at the panel's left edge: ${names.map((t) => t.left)}`).to.equal(true);
+    expect(seen.pinned.every((t) => t.left >= 0)).to.equal(true);
+  });
+
+  it('reports a syntax error with its line, and marks the line in the editor', async () => {
+    await openWith(page, url, 'const x = 1;\nfunction* main() {\n  yield* foo(;\n}\n');
+    const state = await readPage(page);
     expect(state.kind).to.equal('syntax');
     expect(state.message).to.match(/^Syntax error — line 3, column 14: SyntaxError: Unexpected token ';'/);
-    expect(await page.$eval('#gutter .bad', (g) => g.textContent)).to.equal('3');
+    expect(await errorMark(page)).to.deep.equal({ lines: ['3'], text: '  yield* foo(;', number: '3', title: state.message });
   });
+
+  it('marks the line a running program threw on, until the text is edited', async () => {
+    const source = ['function* main() {', '  yield* asyncio.sleep(1);', '  const x = null;', '  x.boom;', '}', ''].join('\n');
+    await openWith(page, url, source);
+    expect(await errorMark(page), 'no mark before the run').to.deep.equal({ lines: [], text: '', number: '', title: '' });
+    const state = await runToEnd(page);
+    expect(state.kind).to.equal('exception');
+    expect(state.message).to.match(/^The program failed — line 4, column \d+: main\(\) raised TypeError: Cannot read properties of null/);
+    expect(await errorMark(page)).to.deep.equal({ lines: ['4'], text: '  x.boom;', number: '4', title: state.message });
+    await page.click('.cm-content .cm-line:nth-child(4)');
+    await page.keyboard.press('End');
+    await page.keyboard.type(' // fixed?');
+    expect((await errorMark(page)).lines, 'an edit takes the mark away').to.deep.equal([]);
+  });
+
+  it('edits in CodeMirror: JavaScript highlighted, brackets matched', async () => {
+    await openWith(page, url, 'function* main() {\n  yield* asyncio.sleep(1);\n}\n');
+    expect(await page.$$('textarea')).to.have.length(0);
+    // The keyword `function` is drawn in a token's span, in a colour of its own.
+    const colours = await page.$eval('.cm-content', (content) => {
+      const keyword = [...document.querySelectorAll('.cm-line span')].find((s) => s.textContent === 'function');
+      return { keyword: keyword ? getComputedStyle(keyword).color : null, text: getComputedStyle(content as unknown as PageElement).color };
+    });
+    expect(colours.keyword).to.be.a('string');
+    expect(colours.keyword).not.to.equal(colours.text);
+    expect(await page.$$('.cm-matchingBracket')).to.have.length(0);
+    await page.click('.cm-content');
+    await page.keyboard.press('Control+Home');
+    await page.keyboard.press('End'); // just after the `{` of line 1
+    const matched = await page.$$eval('.cm-matchingBracket', (bs) => bs.map((b) => b.textContent));
+    expect(matched).to.deep.equal(['{', '}']);
+    // Tab indents in the editor; keys typed there are not the page's shortcuts (`s` does not step).
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('s');
+    expect((await readPage(page)).steps).to.equal(0);
+    expect((await editorText(page)).split('\n').slice(0, 3)).to.deep.equal(['function* main() {', '    s', '  yield* asyncio.sleep(1);']);
+  });
+
+  it('says in the menu when the program was edited, keeps the edit there, and knows an undone edit', async () => {
+    await open(page, url, 'program=gather');
+    expect(await menuShows(page)).to.deep.equal({ value: 'gather', text: 'gather: three at once, results in order' });
+    await page.click('.cm-content');
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('// mine');
+    expect(await menuShows(page)).to.deep.equal({ value: 'custom', text: '(edited program)' });
+    expect((await readPage(page)).message).to.equal('The program was edited: the next Step or Run loads it again from the start.');
+    // Undoing the edit gives gather's text back: the menu says gather again; redoing it, edited again.
+    await page.keyboard.press('Control+z');
+    expect((await menuShows(page)).value).to.equal('gather');
+    await page.keyboard.press('Control+y');
+    expect(await menuShows(page)).to.deep.equal({ value: 'custom', text: '(edited program)' });
+    const mine = await editorText(page);
+    expect(mine).to.equal(`${sourceOf('gather')}// mine`);
+    // Another program from the menu, then back to the edited one.
+    await page.selectOption('#program', 'timeouts');
+    await settle(page);
+    expect(await editorText(page)).to.equal(sourceOf('timeouts'));
+    await page.selectOption('#program', 'custom');
+    await settle(page);
+    expect(await editorText(page)).to.equal(mine);
+    expect(await menuShows(page)).to.deep.equal({ value: 'custom', text: '(edited program)' });
+  });
+
+  it('shares a program by its address: Share puts it in the fragment, and the address opens it', async () => {
+    await open(page, url, 'program=cancellation');
+    await page.click('.cm-content');
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type("console.log('shared: ✓ tulip 🌷');");
+    const source = await editorText(page);
+    await page.click('#share');
+    await page.waitForFunction(() => (document.getElementById('share-note')?.textContent ?? '') !== '');
+    const address = new URL(page.url());
+    expect(address.searchParams.has('program'), 'the menu entry is not in the link').to.equal(false);
+    const code = fragmentCode(address.hash) as string;
+    expect(await decodeSource(code)).to.equal(source);
+    // The address in a new tab opens the program, named as shared in the menu, and runs it.
+    const other = await browser.newPage();
+    try {
+      await other.goto(address.href);
+      await settle(other);
+      expect(await editorText(other)).to.equal(source);
+      expect(await menuShows(other)).to.deep.equal({ value: 'custom', text: '(shared program)' });
+      const state = await runToEnd(other);
+      expect(state.console[0]).to.equal("t=0.000 shared: ✓ tulip 🌷");
+      expect(state.message).to.equal('The run is over: main() returned undefined. Reset to run it again.');
+    } finally {
+      await other.close();
+    }
+    // A link pasted into the same tab changes only the fragment: it is opened too.
+    await page.evaluate((hash) => ((globalThis as unknown as { location: { hash: string } }).location.hash = hash), `code=${await encodeSource('function* main() { return 42; }')}`);
+    await page.waitForFunction(() => (document.querySelector('.cm-line')?.textContent ?? '').includes('42'));
+    expect((await runToEnd(page)).message).to.contain('main() returned 42');
+  });
+
+  it('says so when a link holds no program, and opens the first one instead', async () => {
+    const bomb = zlib.deflateRawSync(Buffer.alloc(MAX_SOURCE_BYTES + 1, 'a')).toString('base64url');
+    for (const [code, why] of [
+      ['not*base64', 'the link holds characters that base64url does not use'],
+      [bomb, `the program in the link is longer than ${MAX_SOURCE_BYTES} bytes`],
+    ]) {
+      await page.goto(`${url}#code=${code}`);
+      await settle(page);
+      expect(await page.$eval('#share-note', (n) => n.textContent)).to.equal(`This link's program could not be read: ${why}.`);
+      expect((await menuShows(page)).value).to.equal(programs[0].id);
+      expect(await editorText(page)).to.equal(programs[0].source);
+    }
+  });
+
+  it('runs the cancellation program: cancel() goes down the awaits, CancelledError comes back up through every finally', async () => {
+    const ref = reference(sourceOf('cancellation'));
+    await open(page, url, 'program=cancellation');
+    const state = await runToEnd(page);
+    // What CPython 3.13 prints for the same program written with async/await.
+    expect(state.console).to.deep.equal([
+      't=0.000 leaf: sleeping for 10 s',
+      't=1.000 main: cancel',
+      't=1.000 leaf: finally',
+      't=1.000 worker: caught CancelledError(shutting down), re-raising',
+      't=1.000 supervisor: finally',
+      't=1.000 main: cancelled shutting down, true',
+    ]);
+    expect(state.console).to.deep.equal(ref.console);
+    expect(state.tasks.map((t) => `${t.name} ${t.state} ${t.waiting}`)).to.deep.equal(['main done result undefined', 'supervisor done cancelled', 'worker done cancelled']);
+  });
+
+  it('runs every program of the menu as the library does (the mistakes fail as they should)', async () => {
+    for (const program of menu.filter((p) => p.fails === undefined || p.fails === 'exception' || p.fails === 'deadlock')) {
+      const ref = reference(program.source);
+      await open(page, url, `program=${program.id}`);
+      const state = await runToEnd(page);
+      expect(state.console, program.id).to.deep.equal(ref.console);
+      if (program.fails === undefined) {
+        expect(state.kind, `${program.id}: ${state.message}`).to.equal('');
+        expect(state.message).to.equal(`The run is over: main() ${ref.outcome}. Reset to run it again.`);
+      } else expect(state.kind, program.id).to.equal(program.fails);
+    }
+  });
+
+  it("keeps a program inside its worker: it reaches no other server, and what it posts the page cannot run there", async () => {
+    const hits: string[] = [];
+    const elsewhere = http.createServer((req, res) => {
+      hits.push(req.url ?? '');
+      res.writeHead(200, { 'Access-Control-Allow-Origin': '*', 'Content-Type': 'text/javascript' }).end('1');
+    });
+    await new Promise<void>((r) => elsewhere.listen(0, '127.0.0.1', r));
+    const there = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="document.title='onload'"><script>document.title='script'</script><image href="${there}/image"/><foreignObject><div xmlns="http://www.w3.org/1999/xhtml"><img src="${there}/img" onerror="document.title='onerror'"/></div></foreignObject><a href="javascript:document.title='link'"><text x="1" y="9" style="fill:url(${there}/style)">x</text></a><rect fill="url(${there}/fill)" width="1" height="1"/></svg>`;
+    const source = [
+      'function* main() {',
+      '  const tried = [];',
+      `  try { const x = new XMLHttpRequest(); x.open('GET', '${there}/xhr', false); x.send(); tried.push('xhr sent'); } catch (e) { tried.push('xhr: ' + e.name); }`,
+      `  try { importScripts('${there}/import'); tried.push('imported'); } catch (e) { tried.push('importScripts: ' + e.name); }`,
+      `  fetch('${there}/fetch').catch(() => undefined);`,
+      '  console.log(tried.join(", "));',
+      // A View of its own, as if the worker had sent it.
+      `  postMessage({ type: 'view', view: { loaded: true, finished: false, time: 0, iteration: 0, batch: 0, left: 0, callbacks: 0, steps: 0, lastStep: [], ready: [], timers: [], tasks: [], futures: [], console: [], trace: [], traceOmitted: 0, outcome: null, error: null, svg: ${JSON.stringify(svg)} } });`,
+      '  yield* asyncio.sleep(1);',
+      '}',
+    ].join('\n');
+    // A page of its own: the attempts above are requests the browser starts (and blocks), which the other specs count.
+    const alone = await browser.newPage();
+    try {
+      await openWith(alone, url, source);
+      await click(alone, '#step');
+      const drawn = await alone.$eval('#timeline', (t) => [...document.querySelectorAll('#timeline *')].map((e) => `${e.localName}[${Array.from(e.attributes).map((a) => a.name).join(',')}]`));
+      expect(drawn).to.deep.equal(['div[class]', 'svg[xmlns,width,height]', 'rect[width,height]']);
+      await alone.waitForTimeout(200); // time for a request to arrive, were one sent
+      expect(await alone.evaluate(() => document.title)).to.equal('tulip playground: watch the event loop run');
+      // The program's View replaced the worker's for one step; the next step shows the real one.
+      const printed = (await click(alone, '#step')).console;
+      expect(printed[0]).to.equal('t=0.000 xhr: NetworkError, importScripts: NetworkError');
+      expect(hits).to.deep.equal([]);
+    } finally {
+      await alone.close();
+      elsewhere.close();
+    }
+  });
+
 
   it("gives the library's own error for a bad yield, and the loop's deadlock report", async () => {
     for (const id of ['forgotten-star', 'deadlock']) {
@@ -408,6 +666,29 @@ describe('playground session (the worker\'s engine, in Node)', () => {
     stuck.command({ type: 'run', steps: 100 });
     expect(stuck.view().error?.kind).to.equal('deadlock');
     expect(stuck.view().error?.message).to.match(/^deadlock: /);
+  });
+
+  it('runs every preloaded program the library can run to its end, and each mistake fails as it says', () => {
+    for (const program of menu.filter((p) => p.fails !== 'frozen')) {
+      const session = new Session(program.source);
+      session.command({ type: 'run', steps: 5000 });
+      const view = session.view();
+      expect(view.finished, program.id).to.equal(true);
+      expect(view.error?.kind ?? null, `${program.id}: ${view.error?.message}`).to.equal(program.fails ?? null);
+    }
+  });
+
+  it('offers only the programs whose library names exist: a program is added to the menu in one place', () => {
+    const needs: Program = { id: 'x', title: 'x', from: 'x', requires: ['asyncGenerator', 'emit'], source: '' };
+    const plain: Program = { id: 'y', title: 'y', from: 'y', source: '' };
+    expect(availablePrograms(['sleep'], [needs, plain])).to.deep.equal([plain]);
+    expect(availablePrograms(['sleep', 'asyncGenerator'], [needs, plain])).to.deep.equal([plain]);
+    expect(availablePrograms(['asyncGenerator', 'emit'], [needs, plain])).to.deep.equal([needs, plain]);
+    // The async-generator program appears once the library has async generators.
+    const hasAsyncGenerators = 'asyncGenerator' in browserLibrary;
+    expect(menu.some((p) => p.id === 'async-generator')).to.equal(hasAsyncGenerators);
+    expect(menu.filter((p) => p.requires === undefined)).to.have.length(programs.filter((p) => p.requires === undefined).length);
+    expect(new Set(programs.map((p) => p.id)).size, 'ids are unique').to.equal(programs.length);
   });
 
   it('stops a run that never ends after its step budget', () => {
@@ -541,10 +822,70 @@ describe('playground server (serve.js)', () => {
     await refuses(`GET index.html HTTP/1.1\r\nHost: 127.0.0.1:${port}`, 400);
   });
 
+  it('sends the page a policy that allows nothing from elsewhere, and the worker one that allows it eval only', async () => {
+    const policy = async (target: string) => {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => socket.write(`HEAD ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`));
+        let data = '';
+        socket.on('data', (d) => (data += d));
+        socket.on('error', reject);
+        socket.on('close', () => resolve(data));
+      });
+      return /^content-security-policy: (.*)$/im.exec(answer)?.[1].trim();
+    };
+    fs.writeFileSync(path.join(tmp, 'site', 'worker.js'), 'postMessage(1);');
+    const page = await policy('/');
+    expect(page).to.contain("default-src 'self'");
+    expect(page).to.contain("script-src 'self';");
+    expect(page).not.to.contain('unsafe-eval');
+    expect(await policy('/main.js')).to.equal(page);
+    expect(await policy('/worker.js')).to.equal("default-src 'none'; script-src 'self' 'unsafe-eval'");
+  });
+
   it('answers only GET and HEAD', async () => {
     const head = await request(`HEAD /main.js HTTP/1.1\r\nHost: 127.0.0.1:${port}`);
     expect(head).to.deep.equal({ status: 200, body: '' });
     await refuses(`POST / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: 0`, 405);
     await refuses(`DELETE /index.html HTTP/1.1\r\nHost: 127.0.0.1:${port}`, 405);
+  });
+});
+
+// The link format: `#code=` + base64url(deflate-raw(UTF-8)) — what zlib makes too.
+describe('playground links (share.ts)', () => {
+  it('writes a program into a fragment and reads it back, whatever its characters', async () => {
+    for (const source of ['', 'function* main() {}', 'console.log("tulip 🌷 ✓ — é");\n'.repeat(50), sourceOf('gather')]) {
+      const code = await encodeSource(source);
+      expect(code).to.match(/^[A-Za-z0-9_-]*$/);
+      expect(await decodeSource(code)).to.equal(source);
+      expect(zlib.inflateRawSync(Buffer.from(code, 'base64url')).toString('utf8')).to.equal(source);
+    }
+    expect((await encodeSource(sourceOf('gather'))).length, 'compressed: shorter than the text').to.be.below(sourceOf('gather').length);
+    expect(fragmentCode(`#code=${await encodeSource('x')}`)).to.equal(await encodeSource('x'));
+    expect(fragmentCode('#other=1')).to.equal(null);
+    expect(fragmentCode('')).to.equal(null);
+  });
+
+  it('refuses a link that holds no program, saying why, without inflating a bomb', async () => {
+    const refused = async (code: string) => {
+      try {
+        await decodeSource(code);
+      } catch (e) {
+        expect(e).to.be.instanceOf(ShareError);
+        return (e as Error).message;
+      }
+      throw new Error(`decodeSource(${code.slice(0, 20)}…) read a program`);
+    };
+    expect(await refused('abc+/')).to.equal('the link holds characters that base64url does not use');
+    expect(await refused((await encodeSource(sourceOf('gather'))).slice(0, 40))).to.equal('the link is cut short or was not made by the Share button (it does not decompress)');
+    expect(await refused(zlib.deflateRawSync(Buffer.from([0xff, 0xfe, 0x00])).toString('base64url'))).to.equal('the program in the link is not UTF-8 text');
+    // 50 MB of zeros compress to ~50 KB: reading stops past the limit.
+    const bomb = zlib.deflateRawSync(Buffer.alloc(50_000_000)).toString('base64url');
+    expect(await refused(bomb)).to.equal(`the program in the link is longer than ${MAX_SOURCE_BYTES} bytes`);
+    expect(await refused('A'.repeat(200_001))).to.equal('the link is longer than 200000 characters');
+    const long = 'x'.repeat(MAX_SOURCE_BYTES + 1);
+    await encodeSource(long).then(
+      () => expect.fail('a program too long for a link was encoded'),
+      (e: Error) => expect(e.message).to.equal(`the program is longer than ${MAX_SOURCE_BYTES} bytes, too long for a link`),
+    );
   });
 });

@@ -1,5 +1,6 @@
 /**
- * The playground page: the controls, and the worker that runs the loop.
+ * The playground page: the controls, the editor, the menu, and the worker
+ * that runs the loop.
  *
  * The loop runs in a Web Worker (worker.ts), never in the page. The page
  * sends one command at a time and waits for the View that answers it. A
@@ -7,9 +8,14 @@
  * yield*) cannot be interrupted from inside JavaScript, so the page waits
  * at most WATCHDOG_MS for an answer; past that it terminates the worker and
  * says why. The tab itself never freezes.
+ *
+ * A program may come from a link (share.ts): the page treats it as text —
+ * the editor shows it, the worker runs it — and never runs it itself.
  */
-import { programs } from './programs';
+import { createEditor } from './editor';
+import { availablePrograms, programs, type Program } from './programs';
 import { appendConsole, renderMessage, renderView } from './render';
+import { FRAGMENT_KEY, decodeSource, encodeSource, fragmentCode } from './share';
 import { locateSyntaxError } from './syntax';
 import type { Command, ConsoleLine, ProgramError, Reply, View } from './protocol';
 
@@ -30,19 +36,27 @@ const SPEEDS = [
 ];
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const source = $<HTMLTextAreaElement>('source');
-const gutter = $('gutter');
 const select = $<HTMLSelectElement>('program');
 const speed = $<HTMLInputElement>('speed');
+const shareNote = $<HTMLOutputElement>('share-note');
 const buttons = {
   run: $<HTMLButtonElement>('run'),
   pause: $<HTMLButtonElement>('pause'),
   step: $<HTMLButtonElement>('step'),
   iteration: $<HTMLButtonElement>('iteration'),
   reset: $<HTMLButtonElement>('reset'),
+  share: $<HTMLButtonElement>('share'),
 };
+const editor = createEditor($('editor'), edited);
+
+/** The programs of the menu: those this build of the library can run (filled once the worker says what it exports). */
+let menu: Program[] = [];
+/** The menu's last entry, once the editor holds a program that is none of the others: an edited or a shared one. */
+let custom: { source: string; label: string } | null = null;
 
 let worker: Worker | null = null;
+/** The worker has not loaded a program yet (the one started to learn the library's exports): load() may use it. */
+let fresh = false;
 /** The text the worker's run was loaded from; an edit makes the run stale. */
 let loadedSource: string | null = null;
 let view: View | null = null;
@@ -53,12 +67,12 @@ let selected: number | null = null;
 /** Console lines printed during the command in progress (the View that answers it holds them too). */
 let printed: ConsoleLine[] = [];
 
-/** A new worker, once it is up (its script loaded and run). */
-function startWorker(): Promise<Worker> {
+/** A new worker, once it is up (its script loaded and run), and the names its library exports. */
+function startWorker(): Promise<{ worker: Worker; exports: string[] }> {
   const w = new Worker('worker.js');
   return new Promise((resolve, reject) => {
     w.onmessage = (event: MessageEvent<Reply>) => {
-      if (event.data.type === 'ready') resolve(w);
+      if (event.data.type === 'ready') resolve({ worker: w, exports: event.data.exports });
     };
     w.onerror = (event) => {
       event.preventDefault();
@@ -71,7 +85,7 @@ function startWorker(): Promise<Worker> {
 async function send(cmd: Command): Promise<View | null> {
   let w: Worker;
   try {
-    w = worker ?? (worker = await startWorker());
+    w = worker ?? (worker = (await startWorker()).worker);
   } catch (e) {
     stopped = { kind: 'exception', message: (e as Error).message };
     return null;
@@ -116,13 +130,16 @@ async function send(cmd: Command): Promise<View | null> {
 
 /** Starts a new run of the editor's program in a fresh worker (fresh runtime: task names count from 1 again). */
 async function load(): Promise<void> {
-  worker?.terminate();
-  worker = null;
+  if (!fresh) {
+    worker?.terminate();
+    worker = null;
+  }
+  fresh = false;
   stopped = null;
   printed = [];
   selected = null;
-  loadedSource = source.value;
-  show(await send({ type: 'load', source: source.value }));
+  loadedSource = editor.text();
+  show(await send({ type: 'load', source: loadedSource }));
   const err = view?.error;
   if (err?.kind === 'syntax' && err.line === undefined) {
     const where = await locateSyntaxError(loadedSource);
@@ -138,12 +155,13 @@ function show(next: View | null): void {
   if (next !== null) view = next;
   if (view !== null) renderView(view, selected, select_);
   for (const line of printed) appendConsole(line);
-  const stale = loadedSource !== source.value;
+  const stale = loadedSource !== editor.text();
   const error = stopped ?? view?.error ?? null;
   if (stale && view !== null) renderMessage(null, 'The program was edited: the next Step or Run loads it again from the start.');
-  else if (error !== null) renderMessage(error);
+  else if (error !== null) editor.markError(error.line ?? null, renderMessage(error));
   else if (view?.finished && view.loaded) renderMessage(null, `The run is over: ${view.outcome ?? ''}. Reset to run it again.`);
   else renderMessage(null);
+  if (stale || error === null) editor.markError(null);
   const over = !stale && (stopped !== null || view === null || view.finished);
   buttons.run.disabled = running || over;
   buttons.pause.disabled = !running;
@@ -163,7 +181,7 @@ async function act(cmd: Command): Promise<void> {
   if (busy) return;
   setBusy(true);
   try {
-    if (loadedSource !== source.value || worker === null) await load();
+    if (loadedSource !== editor.text() || worker === null) await load();
     if (stopped === null && view !== null && !view.finished) show(await send(cmd));
   } finally {
     setBusy(false);
@@ -210,51 +228,99 @@ async function reset(): Promise<void> {
   }
 }
 
-function drawGutter(): void {
-  const n = source.value.split('\n').length;
-  if (gutter.children.length !== n) {
-    gutter.replaceChildren(...Array.from({ length: n }, (_, i) => Object.assign(document.createElement('div'), { textContent: String(i + 1) })));
-  }
-  gutter.scrollTop = source.scrollTop;
+// ---- the menu, edits and links ----
+
+/** Shows a note beside the Share button (what a link did, or why it could not). */
+function note(text: string, kind: 'info' | 'error' = 'info'): void {
+  shareNote.textContent = text;
+  shareNote.className = kind;
+}
+
+/** The menu's last entry holds the editor's program (an edited or shared one), and is the one selected. */
+function selectCustom(source: string, label: string): void {
+  custom = { source, label };
+  const option = select.querySelector<HTMLOptionElement>('option[value="custom"]') as HTMLOptionElement;
+  option.textContent = label;
+  option.hidden = false;
+  select.value = 'custom';
+}
+
+/** The learner changed the text: the menu says so (unless the text is a preloaded program again). */
+function edited(): void {
+  const text = editor.text();
+  const same = menu.find((p) => p.source === text);
+  if (same !== undefined) select.value = same.id;
+  else selectCustom(text, '(edited program)');
+  show(null);
 }
 
 function choose(id: string): void {
-  const program = programs.find((p) => p.id === id) ?? programs[0];
+  const program = menu.find((p) => p.id === id) ?? menu[0];
   select.value = program.id;
-  source.value = program.source;
-  drawGutter();
+  editor.setText(program.source);
   void reset();
+}
+
+/** Loads the program a link holds (`#code=…`); false, with a note saying why, when it holds none. */
+async function openShared(code: string): Promise<boolean> {
+  let source: string;
+  try {
+    source = await decodeSource(code);
+  } catch (e) {
+    note(`This link's program could not be read: ${(e as Error).message}.`, 'error');
+    return false;
+  }
+  note('');
+  selectCustom(source, '(shared program)');
+  editor.setText(source);
+  void reset();
+  return true;
+}
+
+/** Puts the editor's program in the address (`#code=…`) and copies the address. */
+async function share(): Promise<void> {
+  let code: string;
+  try {
+    code = await encodeSource(editor.text());
+  } catch (e) {
+    note(`Cannot share it: ${(e as Error).message}.`, 'error');
+    return;
+  }
+  const address = new URL(location.href);
+  address.searchParams.delete('program');
+  address.hash = `${FRAGMENT_KEY}=${code}`;
+  history.replaceState(null, '', address.href);
+  try {
+    await navigator.clipboard.writeText(address.href);
+    note('Link copied: it opens this program.');
+  } catch {
+    note('The address now holds this program: copy it from the address bar.');
+  }
 }
 
 // ---- wiring ----
 
-for (const p of programs) select.append(Object.assign(document.createElement('option'), { value: p.id, textContent: `${p.title}` }));
 select.addEventListener('change', () => {
+  if (select.value === 'custom') {
+    if (custom !== null) editor.setText(custom.source);
+    void reset();
+    return;
+  }
   history.replaceState(null, '', `?program=${select.value}${params.has('watchdog') ? `&watchdog=${WATCHDOG_MS}` : ''}`);
   choose(select.value);
-});
-source.addEventListener('input', () => {
-  drawGutter();
-  show(null);
-});
-source.addEventListener('scroll', () => (gutter.scrollTop = source.scrollTop));
-source.addEventListener('keydown', (e) => {
-  if (e.key === 'Tab') {
-    e.preventDefault();
-    source.setRangeText('  ', source.selectionStart, source.selectionEnd, 'end');
-    drawGutter();
-  }
 });
 buttons.run.addEventListener('click', () => void run());
 buttons.pause.addEventListener('click', pause);
 buttons.step.addEventListener('click', () => void act({ type: 'step' }));
 buttons.iteration.addEventListener('click', () => void act({ type: 'iteration' }));
 buttons.reset.addEventListener('click', () => void reset());
+buttons.share.addEventListener('click', () => void share());
 const speedLabel = $<HTMLOutputElement>('speed-label');
 speed.addEventListener('input', () => (speedLabel.textContent = SPEEDS[Number(speed.value)].label));
 speedLabel.textContent = SPEEDS[Number(speed.value)].label;
 document.addEventListener('keydown', (e) => {
-  if (e.target === source || e.target === select || e.ctrlKey || e.metaKey || e.altKey) return;
+  // Keys typed into the editor or a control are theirs.
+  if (e.ctrlKey || e.metaKey || e.altKey || (e.target instanceof Element && e.target.closest('.cm-editor, select, input') !== null)) return;
   const keys: Record<string, () => void> = {
     s: () => void act({ type: 'step' }),
     i: () => void act({ type: 'iteration' }),
@@ -264,5 +330,26 @@ document.addEventListener('keydown', (e) => {
   };
   keys[e.key]?.();
 });
+// A link pasted into this tab's address bar changes only the fragment.
+addEventListener('hashchange', () => {
+  const code = fragmentCode(location.hash);
+  if (code !== null) void openShared(code);
+});
 
-choose(params.get('program') ?? programs[0].id);
+/** Starts a worker to learn what the library exports, fills the menu, then opens the program of the address. */
+async function start(): Promise<void> {
+  let exported: string[] = [];
+  try {
+    ({ worker, exports: exported } = await startWorker());
+    fresh = true;
+  } catch {
+    // The first command tries again, and says what failed.
+  }
+  menu = availablePrograms(exported);
+  for (const p of menu) select.append(Object.assign(document.createElement('option'), { value: p.id, textContent: p.title }));
+  select.append(Object.assign(document.createElement('option'), { value: 'custom', hidden: true }));
+  const code = fragmentCode(location.hash);
+  if (code === null || !(await openShared(code))) choose(params.get('program') ?? menu[0].id);
+}
+
+void start();

@@ -3,14 +3,29 @@
  * A program is plain JavaScript: it gets the library as `asyncio` (the same
  * API as `import * as asyncio from 'tulip'`) and `console`, and defines
  * `function* main()`, which the playground runs as asyncio.run(main()) would.
+ *
+ * The menu is this list, in this order: to add a program, add an entry here
+ * (the page, `?program=<id>` and the specs that run every program follow).
+ * An entry naming in `requires` what it uses of the library appears only
+ * once the library exports all of it.
  */
 export interface Program {
   /** The key in the page's menu and in `?program=` of its address. */
   id: string;
   title: string;
-  /** Which example it comes from. */
+  /** Which example it comes from (or which part of the library it shows). */
   from: string;
+  /** Names the program needs from the library: the menu leaves it out while any is missing. */
+  requires?: string[];
+  /** How its run ends, when it is meant to fail (the mistakes); a run of any other program ends without an error. */
+  fails?: 'exception' | 'deadlock' | 'frozen';
   source: string;
+}
+
+/** The programs the menu offers with a library exporting `exported`: those whose `requires` it all exports. */
+export function availablePrograms(exported: Iterable<string>, list: readonly Program[] = programs): Program[] {
+  const have = new Set(exported);
+  return list.filter((p) => (p.requires ?? []).every((name) => have.has(name)));
 }
 
 export const programs: Program[] = [
@@ -169,8 +184,98 @@ function* main() {
 `,
   },
   {
+    id: 'cancellation',
+    title: 'Cancellation: down the awaits, and back up',
+    from: 'examples/09-timeouts-and-cancellation.ts',
+    source: `// main cancels 'supervisor', which awaits the task 'worker', which
+// waits three calls deep in a sleep. cancel() travels down the chain
+// of awaits — supervisor's await cancels worker, worker's cancels
+// the sleep — then CancelledError climbs back up: it is thrown in at
+// the sleep's yield*, runs every finally on its way, and each task
+// ends cancelled. Step through it and watch the tasks' states.
+const { createTask, sleep, CancelledError } = asyncio;
+
+function* leaf() {
+  try {
+    console.log('leaf: sleeping for 10 s');
+    yield* sleep(10);
+  } finally {
+    console.log('leaf: finally');
+  }
+}
+
+function* worker() {
+  try {
+    yield* leaf();
+  } catch (e) {
+    if (!(e instanceof CancelledError)) throw e;
+    console.log(\`worker: caught CancelledError(\${e.message}), re-raising\`);
+    throw e; // swallowing it would leave the task running on
+  }
+}
+
+function* supervisor() {
+  const w = createTask(worker(), { name: 'worker' });
+  try {
+    yield* w; // awaiting a task: a cancel() goes on into it
+  } finally {
+    console.log('supervisor: finally');
+  }
+}
+
+function* main() {
+  const s = createTask(supervisor(), { name: 'supervisor' });
+  yield* sleep(1);
+  console.log('main: cancel');
+  s.cancel('shutting down');
+  try {
+    yield* s;
+  } catch (e) {
+    if (!(e instanceof CancelledError)) throw e;
+    console.log(\`main: cancelled \${e.message}, \${s.cancelled()}\`);
+  }
+}
+`,
+  },
+  {
+    id: 'async-generator',
+    title: 'An async generator: emit and asyncFor',
+    from: 'lib: asyncGenerator, emit, anext, asyncFor',
+    requires: ['asyncGenerator', 'emit', 'asyncFor'],
+    source: `// asyncGenerator() makes a function* an async generator (Python's
+// async def with a yield in it). \`yield* emit(v)\` hands v to whoever
+// asked for the next value and waits to be asked again; every other
+// yield* awaits, as in a coroutine. asyncFor() is Python's async for;
+// aclose() ends the generator early, running its finally.
+const { asyncGenerator, emit, asyncFor, sleep } = asyncio;
+
+const ticks = asyncGenerator(function* ticks(count, interval) {
+  try {
+    for (let i = 1; i <= count; i++) {
+      yield* sleep(interval); // an await, like in any coroutine
+      console.log(\`ticks: emits \${i}\`);
+      yield* emit(i); // Python's \`yield i\`
+    }
+  } finally {
+    console.log('ticks: finally');
+  }
+});
+
+function* main() {
+  yield* asyncFor(ticks(3, 0.5), function* (i) {
+    console.log(\`main: got \${i}\`);
+    yield* sleep(0.1);
+  });
+  const gen = ticks(10, 1);
+  console.log('main: first of ten:', yield* gen.anext());
+  yield* gen.aclose(); // the rest is never made
+}
+`,
+  },
+  {
     id: 'deadlock',
     title: 'A deadlock: two locks, opposite orders',
+    fails: 'deadlock',
     from: 'examples/14-dining-philosophers.ts',
     source: `// Two tasks take the same two locks in opposite orders. Each gets
 // its first lock, then waits forever for the other's: a wait cycle.
@@ -204,6 +309,7 @@ function* main() {
   {
     id: 'forgotten-star',
     title: 'A mistake: yield instead of yield*',
+    fails: 'exception',
     from: 'examples/06-yield-star-mistakes.ts',
     source: `// \`yield sleep(1)\` hands the loop a generator instead of waiting
 // for it. The Task cannot know what to do with it: it throws a
@@ -221,6 +327,7 @@ function* main() {
   {
     id: 'never-yields',
     title: 'A mistake: a coroutine that never yields',
+    fails: 'frozen',
     from: 'examples/13-blocking-the-loop.ts',
     source: `// A coroutine that loops without ever yielding keeps the loop's only
 // thread: no other callback, timer or task can run again. The

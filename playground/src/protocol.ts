@@ -77,8 +77,8 @@ export interface ConsoleLine {
   level: 'log' | 'warn' | 'error';
 }
 
-/** Worker → page: it is up; a console line as it is printed; the View that answers a command. */
-export type Reply = { type: 'ready' } | { type: 'print'; line: ConsoleLine } | { type: 'view'; view: View };
+/** Worker → page: it is up (and what the library it runs programs with exports); a console line as it is printed; the View that answers a command. */
+export type Reply = { type: 'ready'; exports: string[] } | { type: 'print'; line: ConsoleLine } | { type: 'view'; view: View };
 
 /** The loop after a command. */
 export interface View {

@@ -4,6 +4,7 @@
  * runtime.
  */
 import type { ConsoleLine, ProgramError, TaskView, View } from './protocol';
+import { drawTimeline } from './timeline';
 
 type Child = Node | string | null;
 
@@ -93,10 +94,7 @@ export function renderView(view: View, selected: number | null, onSelect: (id: n
   con.replaceChildren(...view.console.map((c) => timed(c.time, c.text, `line ${c.level}`)));
   con.scrollTop = con.scrollHeight;
 
-
-  const timeline = byId('timeline');
-  timeline.innerHTML = view.svg; // the Tracer's own SVG: it escapes every text it draws
-  timeline.scrollLeft = timeline.scrollWidth;
+  drawTimeline(byId('timeline'), view.svg);
 
   const trace = byId('trace');
   const lines = view.trace.map((l) => el('div', {}, l));
@@ -132,16 +130,14 @@ export function renderTaskDetail(task: TaskView | null): void {
   );
 }
 
-/** The message under the editor: an error of the program, or a note. */
-export function renderMessage(error: ProgramError | null, note = ''): void {
+/** The message under the editor: an error of the program, or a note. Returns the text shown. */
+export function renderMessage(error: ProgramError | null, note = ''): string {
   const box = byId('message');
-  const gutter = byId('gutter');
-  gutter.querySelector('.bad')?.classList.remove('bad');
   if (error === null) {
     box.className = note ? 'info' : '';
     box.textContent = note;
     box.removeAttribute('data-kind');
-    return;
+    return note;
   }
   box.className = 'error';
   box.dataset.kind = error.kind;
@@ -155,5 +151,5 @@ export function renderMessage(error: ProgramError | null, note = ''): void {
     frozen: 'Stopped: the program never yielded',
   };
   box.textContent = `${titles[error.kind]} — ${where}${error.message}`;
-  if (error.line !== undefined) gutter.children[error.line - 1]?.classList.add('bad');
+  return box.textContent;
 }

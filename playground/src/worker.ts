@@ -5,6 +5,7 @@
  * never yields: the page stops waiting after a while and terminates this
  * worker (see main.ts), which no code inside the worker could prevent.
  */
+import * as asyncio from '../../lib/browser';
 import { Session } from './session';
 import type { Command, Reply } from './protocol';
 
@@ -24,4 +25,5 @@ scope.onmessage = (event) => {
   if (session !== null) scope.postMessage({ type: 'view', view: session.view() });
 };
 // The page starts its watchdog only once the worker is up: loading this script is not the program's time.
-scope.postMessage({ type: 'ready' });
+// The names the library exports tell the page which preloaded programs this build can run (programs.ts).
+scope.postMessage({ type: 'ready', exports: Object.keys(asyncio) });
