@@ -17,6 +17,7 @@
 import * as net from 'node:net';
 import { EventLoop } from './loop';
 import { RuntimeError } from './exceptions';
+import { fromNodeError } from './os-errors';
 import type { Coroutine, Future } from './futures';
 import type { AsyncContextManager } from './contexts';
 import { SocketTransport, checkFactory, checkPort, type Protocol, type TransportOwner } from './transports';
@@ -60,7 +61,8 @@ export class Server implements TransportOwner, AsyncContextManager<Server> {
     this._release = loop._holdHostWait();
     netServer.on('connection', (sock: net.Socket) => this._hostConnection(sock));
     // After listening, Node reports accept failures (e.g. too many open files) here.
-    netServer.on('error', (exception: Error) => {
+    netServer.on('error', (err: Error) => {
+      const exception = fromNodeError(err); // EMFILE → OSError('[Errno 24] Too many open files')
       if (!loop.isClosed()) loop.callSoon(() => loop.callExceptionHandler({ message: 'socket.accept() out of system resource', exception, server: this }));
     });
   }
@@ -263,7 +265,7 @@ function* listen(loop: EventLoop, protocolFactory: () => Protocol, host: string 
   };
   const onError = (err: Error) => {
     release();
-    if (!loop.isClosed() && !listening.done()) listening.setException(err);
+    if (!loop.isClosed() && !listening.done()) listening.setException(fromNodeError(err)); // EADDRINUSE → OSError, asyncio's message
   };
   netServer.once('listening', onListening);
   netServer.once('error', onError);

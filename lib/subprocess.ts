@@ -22,15 +22,17 @@
  * exit, the output pipes are read without limit, so `wait()` always returns.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EventLoop } from './loop';
-import { ValueError } from './exceptions';
+import { BrokenPipeError, ConnectionResetError, ProcessLookupError, ValueError } from './exceptions';
+import { fromNodeError } from './os-errors';
 import { getRunningLoop } from './events';
 import type { Coroutine, Future } from './futures';
 import type { Task } from './tasks';
-import { ConnectionResetError, SocketTransport, type Protocol, type Transport } from './transports';
+import { SocketTransport, type Protocol, type Transport } from './transports';
 import { DEFAULT_LIMIT, FlowControlMixin, StreamReader, StreamWriter } from './streams';
 import { repr } from './repr';
 
@@ -61,17 +63,8 @@ export interface SubprocessOptions {
   limit?: number;
 }
 
-/**
- * Python's ProcessLookupError: a signal to a process that is gone (after
- * `wait()` returned). Carries `code = 'ESRCH'`, Node's name for it.
- */
-export class ProcessLookupError extends Error {
-  readonly code = 'ESRCH';
-  constructor(message = 'the process has exited and was waited for') {
-    super(message);
-    this.name = 'ProcessLookupError';
-  }
-}
+// Moved to lib/exceptions.ts with the other OS errors; still importable from here.
+export { ProcessLookupError };
 
 /**
  * asyncio.SubprocessProtocol's stream implementation (SubprocessStreamProtocol).
@@ -254,7 +247,7 @@ class SubprocessTransport {
   }
 
   sendSignal(signal: NodeJS.Signals | number): void {
-    if (this._finished) throw new ProcessLookupError();
+    if (this._finished) throw new ProcessLookupError('the process has exited and was waited for', { errno: os.constants.errno.ESRCH, code: 'ESRCH' });
     if (this._returncode !== null) return; // exited, not yet reaped: like Popen.send_signal, do nothing
     this._proc.kill(signal);
   }
@@ -319,8 +312,7 @@ class SubprocessTransport {
 }
 
 function isBrokenPipe(exc: unknown): boolean {
-  const code = (exc as { code?: unknown } | null)?.code;
-  return exc instanceof ConnectionResetError || code === 'EPIPE' || code === 'ECONNRESET';
+  return exc instanceof BrokenPipeError || exc instanceof ConnectionResetError;
 }
 
 /**
@@ -463,8 +455,9 @@ function checkOptions(options: SubprocessOptions, api: string): { stdio: ('pipe'
 
 /**
  * asyncio.create_subprocess_exec: runs `program` with `args` (no shell) and
- * returns its Process once it has started. A missing program raises Node's
- * error (`code` 'ENOENT', Python's FileNotFoundError). Async driver only.
+ * returns its Process once it has started. A missing program raises
+ * FileNotFoundError, one without the execute bit PermissionError, as in
+ * Python. Async driver only.
  * @example
  * const p = yield* createSubprocessExec(process.execPath, ['-e', 'console.log(6 * 7)'], { stdout: PIPE });
  * const line = yield* p.stdout!.readline();
@@ -523,10 +516,20 @@ function* spawnProcess(
     yield* transport._spawned;
   } catch (e) {
     transport.close(); // the spawn failed (or we were cancelled): nothing runs, close the pipes
-    throw e;
+    throw spawnError(e, options.cwd);
   }
   transport._connect();
   return new Process(transport, protocol, loop);
+}
+
+/**
+ * Python's error for a failed spawn: FileNotFoundError or PermissionError
+ * naming the program — or the working directory when that is what is
+ * missing (Node names the program either way).
+ */
+function spawnError(err: unknown, cwd: string | undefined): unknown {
+  const missingCwd = cwd !== undefined && (err as NodeJS.ErrnoException | null)?.code === 'ENOENT' && !fs.existsSync(cwd);
+  return fromNodeError(err, missingCwd ? { filename: cwd } : {});
 }
 
 let pairCounter = 0;
@@ -540,7 +543,7 @@ function* socketPair(loop: EventLoop): Coroutine<[net.Socket, net.Socket]> {
   const release = loop._holdHostWait();
   let ours: net.Socket | null = null;
   const fail = (err: Error) => {
-    if (!loop.isClosed() && !accepted.done()) accepted.setException(err);
+    if (!loop.isClosed() && !accepted.done()) accepted.setException(fromNodeError(err));
   };
   server.once('error', fail);
   server.once('connection', (theirs: net.Socket) => {

@@ -23,7 +23,8 @@
 import * as net from 'node:net';
 import { Deque } from './deque';
 import { EventLoop } from './loop';
-import { RuntimeError, ValueError } from './exceptions';
+import { ConnectionResetError, OSError, RuntimeError, ValueError } from './exceptions';
+import { fromNodeError } from './os-errors';
 import type { Coroutine } from './futures';
 import { repr } from './repr';
 
@@ -105,21 +106,8 @@ export interface TransportOwner {
   _detach(transport: SocketTransport): void;
 }
 
-/**
- * Python's ConnectionResetError: `drain()` on a connection that is gone.
- * Errors from the operating system stay Node's own (`err.code` is
- * `'ECONNREFUSED'` where Python raises ConnectionRefusedError, `'EPIPE'` for
- * BrokenPipeError…); this one carries `code = 'ECONNRESET'` to match them.
- * @example
- * try { yield* writer.drain(); } catch (e) { if (e instanceof ConnectionResetError) reconnect(); }
- */
-export class ConnectionResetError extends Error {
-  readonly code = 'ECONNRESET';
-  constructor(message = 'Connection lost') {
-    super(message);
-    this.name = 'ConnectionResetError';
-  }
-}
+// Moved to lib/exceptions.ts with the other OS errors; still importable from here.
+export { ConnectionResetError };
 
 // asyncio's defaults: high-water mark 64 KiB, low-water mark a quarter of it.
 const DEFAULT_HIGH_WATER = 64 * 1024;
@@ -135,9 +123,9 @@ export function toBuffer(data: unknown, method: string): Buffer {
   throw new TypeError(`${method}() needs a Uint8Array or a string, not ${repr(data)}`);
 }
 
-/** An OS error (Node's: it has a string `code`), which a transport does not report to the exception handler. */
+/** An OS error (Python's OSError, or Node's with a string `code`), which a transport does not report to the exception handler. */
 function isOSError(exc: unknown): boolean {
-  return exc instanceof Error && typeof (exc as NodeJS.ErrnoException).code === 'string';
+  return exc instanceof OSError || (exc instanceof Error && typeof (exc as NodeJS.ErrnoException).code === 'string');
 }
 
 /**
@@ -207,7 +195,7 @@ export class SocketTransport implements Transport {
   }
 
   private _hostError(err: Error): void {
-    if (this._sockError === null) this._sockError = err;
+    if (this._sockError === null) this._sockError = fromNodeError(err); // ECONNRESET → ConnectionResetError…
   }
 
   private _hostClose(): void {
@@ -457,7 +445,7 @@ declare module './loop' {
      * asyncio's `loop.create_connection`: connects a TCP socket to
      * `host:port`, makes the protocol with `protocolFactory()` and returns
      * `[transport, protocol]` once `connectionMade` has run. A failed
-     * connection raises Node's error (`code` 'ECONNREFUSED', 'ENOTFOUND'…).
+     * connection raises Python's OSError for it (`ConnectionRefusedError`…).
      * Async driver only (it waits for the network).
      * @example
      * const [transport, protocol] = yield* loop.createConnection(() => new Client(), '127.0.0.1', 8888);
@@ -524,8 +512,8 @@ export function* connectSocket(loop: EventLoop, host: string, port: number): Cor
   // Stays attached until the transport has its own listener, so an early error cannot go unhandled.
   const onError = (err: Error) => {
     release();
-    failure ??= err;
-    if (!loop.isClosed() && !connected.done()) connected.setException(err);
+    failure ??= fromNodeError(err); // ECONNREFUSED → ConnectionRefusedError…
+    if (!loop.isClosed() && !connected.done()) connected.setException(failure);
   };
   sock.once('connect', onConnect);
   sock.on('error', onError);
