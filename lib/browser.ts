@@ -1,7 +1,8 @@
 /**
  * tulip for the browser: everything lib/index.ts exports but the Node-only
  * modules — worker threads (executors), sockets (transports, servers),
- * streams and child processes (subprocess). The core imports nothing from
+ * streams and child processes (subprocess), and the mapping of Node's errors
+ * (os-errors; the error classes themselves are here). The core imports nothing from
  * Node, so this entry bundles for a browser as it is: spec/browser.spec.ts
  * builds it with Node's built-ins unavailable, and checks that it exports
  * exactly index.ts's names less the Node-only modules'. Keep the two files

@@ -87,9 +87,10 @@ export {
 } from './inspect'; // importing it adds loop.snapshot()
 export { LoopStepper, type StepEvent } from './inspect/stepper';
 // Node-only I/O: importing these adds loop.createConnection() and loop.createServer().
+// (Their errors, ConnectionResetError and the rest, are exceptions.ts's: exported above.)
+export { fromNodeError } from './os-errors';
 export {
   SocketTransport,
-  ConnectionResetError,
   type BaseProtocol,
   type Protocol,
   type Transport,
@@ -110,7 +111,6 @@ export {
   createSubprocessExec,
   createSubprocessShell,
   Process,
-  ProcessLookupError,
   PIPE,
   STDOUT,
   DEVNULL,

@@ -12,6 +12,7 @@
  * Node-only (it reads the errno numbers from `node:os`): the classes stay in
  * lib/exceptions.ts, which runs in a browser.
  */
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as util from 'node:util';
 import {
@@ -198,7 +199,8 @@ export function fromNodeError<T>(err: T, detail: { filename?: string } = {}): T 
   if (errno === undefined) return err; // one of Node's own (ERR_…): not the operating system's
   const Class = CLASS_BY_CODE[code] ?? OSError;
   const options: OSErrorOptions = { errno, code, strerror: strerror(code), cause: err };
-  const where = e.address !== undefined && e.port !== undefined ? pyAddress(e.address, e.port) : null;
+  // An IP socket's address (a Unix socket's is its path, with no port).
+  const where = e.address !== undefined && net.isIP(e.address) !== 0 && e.port !== undefined ? pyAddress(e.address, e.port) : null;
   if (e.syscall === 'connect' && where !== null) {
     // selector_events: the connect completed with an error.
     options.strerror = `Connect call failed ${where}`;

@@ -16,12 +16,12 @@ const { bundleForBrowser } = require('../playground/build.js') as {
 
 const lib = path.resolve(__dirname, '..', 'lib');
 /** The modules allowed to need Node: sockets, streams, child processes, worker threads. */
-const NODE_ONLY = ['executors', 'servers', 'streams', 'subprocess', 'transports'];
+const NODE_ONLY = ['executors', 'os-errors', 'servers', 'streams', 'subprocess', 'transports'];
 
 /** The modules lib/index.ts re-exports from (`from './x'`). */
 function indexModules(): string[] {
   const text = fs.readFileSync(path.join(lib, 'index.ts'), 'utf8');
-  return [...new Set([...text.matchAll(/from '\.\/([\w/]+)'/g)].map((m) => m[1]))];
+  return [...new Set([...text.matchAll(/from '\.\/([\w/-]+)'/g)].map((m) => m[1]))];
 }
 
 /** Whether `lib/<name>` bundles for a browser (with no Node built-ins). */

@@ -8,6 +8,8 @@
  */
 import { expect } from 'chai';
 import {
+  ConnectionRefusedError,
+  OSError,
   PIPE,
   RuntimeError,
   ThreadPoolExecutor,
@@ -167,8 +169,8 @@ describe('reliability: faults in child processes and worker threads', function (
         })();
       });
       const nobody = yield* freePort();
-      yield* expectError('openConnection to a closed port', Error, /ECONNREFUSED/, () => openConnection('127.0.0.1', nobody));
-      yield* expectError('startServer on a port in use', Error, /EADDRINUSE/, () => startServer(echoLines, '127.0.0.1', port));
+      yield* expectError('openConnection to a closed port', ConnectionRefusedError, /Connect call failed/, () => openConnection('127.0.0.1', nobody));
+      yield* expectError('startServer on a port in use', OSError, /address already in use/, () => startServer(echoLines, '127.0.0.1', port));
       const p = yield* createSubprocessExec(process.execPath, ['-e', 'setTimeout(() => {}, 100)'], { stdin: PIPE, stdout: PIPE });
       yield* expectError('process.communicate(123)', TypeError, /communicate\(\) input/, () => p.communicate(123 as never));
       yield* expectError('process.sendSignal({})', TypeError, /sendSignal\(\)/, () => p.sendSignal({} as never));
