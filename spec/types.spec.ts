@@ -4,8 +4,14 @@
 // longer be caught), and every `Equals<…>` check fails if a type drifts.
 import { expect } from 'chai';
 import {
+  BaseExceptionGroup,
   EventLoop,
+  ExceptionGroup,
   Future,
+  OSError,
+  TaskGroup,
+  ValueError,
+  asyncWith,
   coroutine,
   createTask,
   run,
@@ -106,6 +112,66 @@ function typedApis(loop: EventLoop): void {
   void [aw, aw2, notAGenerator];
 }
 
+// ExceptionGroup<E>: the members' type, narrowed by split()/subgroup() with a class.
+function typedGroups(eg: ExceptionGroup<ValueError | OSError>): void {
+  // A member is an E or a nested group of them (Python's typing says the same).
+  assertType<typeof eg.exceptions, readonly (ValueError | OSError | ExceptionGroup<ValueError | OSError>)[]>(true);
+  const built = new ExceptionGroup('m', [new OSError('a')]);
+  assertType<typeof built, ExceptionGroup<OSError>>(true);
+
+  // split/subgroup with a class narrow the matching side; the rest keeps E.
+  const [match, rest] = eg.split(OSError);
+  assertType<typeof match, ExceptionGroup<OSError> | null>(true);
+  assertType<typeof rest, ExceptionGroup<ValueError | OSError> | null>(true);
+  assertType<ReturnType<typeof eg.subgroup<typeof OSError>>, ExceptionGroup<OSError> | null>(true);
+  const sub = eg.subgroup(OSError);
+  assertType<typeof sub, ExceptionGroup<OSError> | null>(true);
+  // An array of classes (Python's tuple) narrows to their union.
+  const either = eg.subgroup([OSError, TypeError]);
+  assertType<typeof either, ExceptionGroup<OSError | TypeError> | null>(true);
+  // A predicate does not narrow; it sees members and groups.
+  const byPredicate = eg.subgroup((e) => e instanceof OSError);
+  assertType<typeof byPredicate, ExceptionGroup<ValueError | OSError> | null>(true);
+  const [p1, p2] = eg.split((e) => {
+    assertType<typeof e, ValueError | OSError | ExceptionGroup<ValueError | OSError>>(true);
+    return true;
+  });
+  assertType<[typeof p1, typeof p2], [ExceptionGroup<ValueError | OSError> | null, ExceptionGroup<ValueError | OSError> | null]>(true);
+
+  // A member may be a group: narrow it before using an OSError's fields.
+  if (match !== null) {
+    // @ts-expect-error a member of ExceptionGroup<OSError> may be a nested group, which has no errno
+    void match.exceptions[0].errno;
+    const first = match.exceptions[0];
+    if (first instanceof OSError) void first.errno;
+  }
+  // A BaseExceptionGroup's parts are BaseExceptionGroups.
+  const base = new BaseExceptionGroup<Error>('m', [new ValueError('v')]);
+  assertType<ReturnType<typeof base.split<typeof ValueError>>, [BaseExceptionGroup<ValueError> | null, BaseExceptionGroup<Error> | null]>(true);
+
+  // @ts-expect-error a class name is not a condition
+  eg.split('OSError');
+  // @ts-expect-error a class that is not an error class is not a condition
+  eg.split(Map);
+  // @ts-expect-error a predicate returns a boolean
+  eg.subgroup((e) => String(e));
+}
+
+// The group TaskGroup throws: caught as unknown, narrowed by instanceof, then split.
+function* typedTaskGroup(): Coroutine<void> {
+  try {
+    yield* asyncWith(new TaskGroup(), function* (tg) {
+      tg.createTask(child());
+    });
+  } catch (e) {
+    if (!(e instanceof ExceptionGroup)) throw e;
+    const [values, others] = e.split(ValueError);
+    assertType<typeof values, ExceptionGroup<ValueError> | null>(true);
+    if (others !== null) throw others;
+    for (const v of values?.exceptions ?? []) void v.message;
+  }
+}
+
 describe('types (checked by tsc --noEmit over spec/)', () => {
   it('a typed program also runs', () => {
     const loop = new EventLoop({ clock: 'virtual' });
@@ -122,5 +188,6 @@ describe('types (checked by tsc --noEmit over spec/)', () => {
     expect(loop.runUntilComplete(main())).to.match(/^runtime refused: yield was used instead of yield\* in task/);
     loop.close();
     void typedApis; // only type-checked: it would start real runs
+    void [typedGroups, typedTaskGroup];
   });
 });
