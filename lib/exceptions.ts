@@ -452,9 +452,6 @@ export class SSLCertVerificationError extends SSLError {
 /** A class of errors, as `split()` and `subgroup()` take it. */
 export type ErrorClass<T extends Error = Error> = abstract new (...args: never[]) => T;
 
-/** The error that one of `split()`'s or `subgroup()`'s conditions stands for: `ValueError` for `ValueError` or `[ValueError]`. */
-type Matched<C> = C extends ErrorClass<infer T> ? T : never;
-
 function matcher(cond: unknown): (e: unknown) => boolean {
   const isClass = (c: unknown): c is ErrorClass =>
     typeof c === 'function' && c.prototype !== undefined && (c === Error || c.prototype instanceof Error);
@@ -515,7 +512,7 @@ export class BaseExceptionGroup<E = unknown> extends AggregateError {
    * null when nothing matches. A class narrows the type; a predicate does not.
    */
   subgroup(cond: (exc: E | BaseExceptionGroup<E>) => boolean): BaseExceptionGroup<E> | null;
-  subgroup<C extends ErrorClass>(cond: C | readonly C[]): BaseExceptionGroup<Matched<C>> | null;
+  subgroup<C extends ErrorClass>(cond: C | readonly C[]): BaseExceptionGroup<InstanceType<C>> | null;
   subgroup(cond: unknown): BaseExceptionGroup<unknown> | null {
     return this.split(cond as ErrorClass)[0];
   }
@@ -527,7 +524,7 @@ export class BaseExceptionGroup<E = unknown> extends AggregateError {
    * member; nested groups are split too and keep their place.
    */
   split(cond: (exc: E | BaseExceptionGroup<E>) => boolean): [BaseExceptionGroup<E> | null, BaseExceptionGroup<E> | null];
-  split<C extends ErrorClass>(cond: C | readonly C[]): [BaseExceptionGroup<Matched<C>> | null, BaseExceptionGroup<E> | null];
+  split<C extends ErrorClass>(cond: C | readonly C[]): [BaseExceptionGroup<InstanceType<C>> | null, BaseExceptionGroup<E> | null];
   split(cond: unknown): [BaseExceptionGroup<unknown> | null, BaseExceptionGroup<unknown> | null] {
     return splitGroup(this, matcher(cond));
   }
@@ -588,14 +585,14 @@ export class ExceptionGroup<E = unknown> extends BaseExceptionGroup<E> {
 
   /** The part of the group that matches `cond`, or null (see BaseExceptionGroup's). */
   override subgroup(cond: (exc: E | ExceptionGroup<E>) => boolean): ExceptionGroup<E> | null;
-  override subgroup<C extends ErrorClass>(cond: C | readonly C[]): ExceptionGroup<Matched<C>> | null;
+  override subgroup<C extends ErrorClass>(cond: C | readonly C[]): ExceptionGroup<InstanceType<C>> | null;
   override subgroup(cond: unknown): BaseExceptionGroup<unknown> | null {
     return super.subgroup(cond as ErrorClass);
   }
 
   /** `[matching, rest]`, each a group or null (see BaseExceptionGroup's). */
   override split(cond: (exc: E | ExceptionGroup<E>) => boolean): [ExceptionGroup<E> | null, ExceptionGroup<E> | null];
-  override split<C extends ErrorClass>(cond: C | readonly C[]): [ExceptionGroup<Matched<C>> | null, ExceptionGroup<E> | null];
+  override split<C extends ErrorClass>(cond: C | readonly C[]): [ExceptionGroup<InstanceType<C>> | null, ExceptionGroup<E> | null];
   override split(cond: unknown): [BaseExceptionGroup<unknown> | null, BaseExceptionGroup<unknown> | null] {
     return super.split(cond as ErrorClass);
   }
