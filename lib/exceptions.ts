@@ -36,6 +36,8 @@
  * (`code: 'ECONNREFUSED'`…) into these classes is lib/os-errors.ts's job.
  */
 
+import { repr } from './repr';
+
 const ordinaryHasInstance = Function.prototype[Symbol.hasInstance];
 const isPrototypeOf = Object.prototype.isPrototypeOf;
 
@@ -452,13 +454,14 @@ export class SSLCertVerificationError extends SSLError {
 /** A class of errors, as `split()` and `subgroup()` take it. */
 export type ErrorClass<T extends Error = Error> = abstract new (...args: never[]) => T;
 
-function matcher(cond: unknown): (e: unknown) => boolean {
+/** `split()`'s and `subgroup()`'s condition as a test of one error. */
+function matcher(cond: unknown, method: string): (e: unknown) => boolean {
   const isClass = (c: unknown): c is ErrorClass =>
     typeof c === 'function' && c.prototype !== undefined && (c === Error || c.prototype instanceof Error);
   if (isClass(cond)) return (e) => e instanceof cond;
-  if (Array.isArray(cond) && cond.every(isClass)) return (e) => cond.some((c) => e instanceof c);
+  if (Array.isArray(cond) && cond.length > 0 && cond.every(isClass)) return (e) => cond.some((c) => e instanceof c);
   if (typeof cond === 'function') return cond as (e: unknown) => boolean;
-  throw new TypeError('expected an error class, an array of error classes, or a predicate function');
+  throw new TypeError(`${method}(): the condition must be an error class, a non-empty array of error classes, or a predicate function, got ${repr(cond)}`);
 }
 
 /**
@@ -472,11 +475,12 @@ function matcher(cond: unknown): (e: unknown) => boolean {
  */
 export class BaseExceptionGroup<E = unknown> extends AggregateError {
   constructor(message: string, exceptions: readonly (E | BaseExceptionGroup<E>)[]) {
-    if (typeof message !== 'string') throw new TypeError(`${new.target.name}: argument 1 (message) must be a string, not ${typeof message}`);
-    if (!Array.isArray(exceptions)) throw new TypeError('second argument (exceptions) must be an array');
-    if (exceptions.length === 0) throw new ValueError('second argument (exceptions) must be a non-empty array');
+    const name = new.target.name;
+    if (typeof message !== 'string') throw new TypeError(`${name}: argument 1 (message) must be a string, not ${typeof message}`);
+    if (!Array.isArray(exceptions)) throw new TypeError(`${name}: second argument (exceptions) must be an array, got ${repr(exceptions)}`);
+    if (exceptions.length === 0) throw new ValueError(`${name}: second argument (exceptions) must be a non-empty array`);
     super([...exceptions], message);
-    this.name = new.target.name;
+    this.name = name;
     // Python's rule: a group's class says whether `except Exception` may catch it.
     const allExceptions = exceptions.every((e) => !(e instanceof Error) || e instanceof Exception);
     if (isPrototypeOf.call(ExceptionGroup.prototype, this)) {
@@ -514,7 +518,7 @@ export class BaseExceptionGroup<E = unknown> extends AggregateError {
   subgroup(cond: (exc: E | BaseExceptionGroup<E>) => boolean): BaseExceptionGroup<E> | null;
   subgroup<C extends ErrorClass>(cond: C | readonly C[]): BaseExceptionGroup<InstanceType<C>> | null;
   subgroup(cond: unknown): BaseExceptionGroup<unknown> | null {
-    return this.split(cond as ErrorClass)[0];
+    return splitGroup(this, matcher(cond, 'subgroup'))[0];
   }
 
   /**
@@ -526,7 +530,7 @@ export class BaseExceptionGroup<E = unknown> extends AggregateError {
   split(cond: (exc: E | BaseExceptionGroup<E>) => boolean): [BaseExceptionGroup<E> | null, BaseExceptionGroup<E> | null];
   split<C extends ErrorClass>(cond: C | readonly C[]): [BaseExceptionGroup<InstanceType<C>> | null, BaseExceptionGroup<E> | null];
   split(cond: unknown): [BaseExceptionGroup<unknown> | null, BaseExceptionGroup<unknown> | null] {
-    return splitGroup(this, matcher(cond));
+    return splitGroup(this, matcher(cond, 'split'));
   }
 }
 

@@ -258,8 +258,8 @@ describe('exceptions', () => {
 
     it("refuses a non-string message, a non-array (TypeError) and an empty list (ValueError), in Python's words", () => {
       expect(() => new ExceptionGroup(1 as unknown as string, [a])).to.throw(TypeError, 'ExceptionGroup: argument 1 (message) must be a string, not number');
-      expect(() => new ExceptionGroup('m', null as unknown as unknown[])).to.throw(TypeError, 'second argument (exceptions) must be an array');
-      expect(() => new ExceptionGroup('m', [])).to.throw(ValueError, 'second argument (exceptions) must be a non-empty array');
+      expect(() => new ExceptionGroup('m', null as unknown as unknown[])).to.throw(TypeError, 'ExceptionGroup: second argument (exceptions) must be an array, got null');
+      expect(() => new ExceptionGroup('m', [])).to.throw(ValueError, 'ExceptionGroup: second argument (exceptions) must be a non-empty array');
     });
 
     it('cannot hold a BaseException: a BaseExceptionGroup can, and with only Exceptions it is an ExceptionGroup', () => {
@@ -380,11 +380,12 @@ describe('exceptions', () => {
       expect(g.subgroup([QueueEmpty, ValueError])!.exceptions).to.deep.equal([a]);
     });
 
-    it('refuses a condition that is not a class, an array of classes or a function', () => {
+    it('refuses a condition that is not a class, a non-empty array of classes or a function, saying what it got', () => {
       const g = new ExceptionGroup('m', [a]);
-      const message = 'expected an error class, an array of error classes, or a predicate function';
-      expect(() => g.split('ValueError' as unknown as typeof ValueError)).to.throw(TypeError, message);
-      expect(() => g.subgroup([ValueError, 'x'] as unknown as (typeof ValueError)[])).to.throw(TypeError, message);
+      const message = 'the condition must be an error class, a non-empty array of error classes, or a predicate function, got';
+      expect(() => g.split('ValueError' as unknown as typeof ValueError)).to.throw(TypeError, `split(): ${message} 'ValueError'`);
+      expect(() => g.subgroup([ValueError, 'x'] as unknown as (typeof ValueError)[])).to.throw(TypeError, `subgroup(): ${message} [<function ValueError>, 'x']`);
+      expect(() => g.split([])).to.throw(TypeError, `split(): ${message} []`); // Python takes an empty tuple, which matches nothing: surely a mistake
     });
 
     it("TaskGroup's failures come out as an ExceptionGroup that split() takes apart", () => {
