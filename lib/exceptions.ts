@@ -99,8 +99,8 @@ function isBaseOnly(error: Error): boolean {
 export class CancelledError extends BaseException {}
 
 /**
- * Python's KeyboardInterrupt (a BaseException): Ctrl-C. `run()` raises it
- * after cancelling the main task on SIGINT, as asyncio.run() does.
+ * Python's KeyboardInterrupt (a BaseException): the program was interrupted
+ * by Ctrl-C (SIGINT). Like CancelledError, `except Exception` lets it through.
  * @example
  * try { await run(main()); } catch (e) { if (e instanceof KeyboardInterrupt) console.log('interrupted'); }
  */
