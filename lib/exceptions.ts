@@ -123,6 +123,14 @@ export class InvalidStateError extends Exception {}
 export class RuntimeError extends Exception {}
 
 /**
+ * Python's NotImplementedError (a RuntimeError): what a transport cannot do,
+ * e.g. `writeEof()` on a TLS connection, which cannot be half-closed.
+ * @example
+ * if (writer.canWriteEof()) writer.writeEof(); else writer.close(); // writeEof() over TLS: NotImplementedError
+ */
+export class NotImplementedError extends RuntimeError {}
+
+/**
  * asyncio.BrokenBarrierError (a RuntimeError): a Barrier was aborted or reset while tasks waited.
  * @example
  * try { yield* barrier.wait(); } catch (e) { if (e instanceof BrokenBarrierError) console.log('barrier broken'); }

@@ -86,7 +86,8 @@ export {
   type TaskState,
 } from './inspect'; // importing it adds loop.snapshot()
 export { LoopStepper, type StepEvent } from './inspect/stepper';
-// Node-only I/O: importing these adds loop.createConnection() and loop.createServer().
+// Node-only I/O: importing these adds loop.createConnection(), loop.createServer(), loop.startTls(),
+// loop.createUnixConnection() and loop.createUnixServer().
 // (Their errors, ConnectionResetError and the rest, are exceptions.ts's: exported above.)
 export { fromNodeError } from './os-errors';
 export {
@@ -95,6 +96,7 @@ export {
   type Protocol,
   type Transport,
   type TransportExtraInfo,
+  type ConnectionOptions,
 } from './transports';
 export { Server, type ServerOptions } from './servers';
 export {
@@ -105,8 +107,19 @@ export {
   startServer,
   type StreamReaderOptions,
   type StreamOptions,
+  type StreamServerOptions,
   type ClientConnectedCallback,
 } from './streams';
+export { type ClientSSL, type ServerSSL } from './tls';
+export { type StartTlsOptions } from './start-tls';
+export {
+  openUnixConnection,
+  startUnixServer,
+  type UnixConnectionOptions,
+  type UnixServerOptions,
+  type UnixStreamOptions,
+  type UnixStreamServerOptions,
+} from './unix';
 export {
   createSubprocessExec,
   createSubprocessShell,

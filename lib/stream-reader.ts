@@ -24,6 +24,7 @@ import { IncompleteReadError, LimitOverrunError, RuntimeError, ValueError } from
 import { _getRunningLoop, getEventLoop } from './events';
 import type { Coroutine, Future } from './futures';
 import type { Transport } from './transports';
+import { checkOptions } from './options';
 import { repr } from './repr';
 
 /** asyncio's default buffer limit: 64 KiB. */
@@ -81,6 +82,7 @@ export class StreamReader {
 
   constructor(options: StreamReaderOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError(`StreamReader options must be an object, got ${repr(options)}`);
+    checkOptions<StreamReaderOptions>('StreamReader', options, ['limit', 'loop']);
     this._limit = checkLimit(options.limit);
     this._loop = options.loop ?? _getRunningLoop() ?? getEventLoop();
   }
@@ -122,6 +124,12 @@ export class StreamReader {
   setTransport(transport: Transport): void {
     if (this._transport !== null) throw new RuntimeError('Transport already set');
     this._transport = transport;
+  }
+
+  /** @internal `writer.startTls()` replaced the transport: a paused reading stays paused on the new one. */
+  _replaceTransport(transport: Transport): void {
+    this._transport = transport;
+    if (this._paused) transport.pauseReading();
   }
 
   private _maybeResumeTransport(): void {

@@ -14,7 +14,9 @@
  * - `StreamReaderProtocol` is the protocol that feeds a StreamReader and, on
  *   a server, calls `clientConnected(reader, writer)` for each connection.
  * - `StreamWriter` wraps the transport and adds `drain()` and `waitClosed()`.
- * - `openConnection()` and `startServer()` put them together.
+ * - `openConnection()` and `startServer()` put them together (lib/unix.ts
+ *   has their Unix domain socket versions); `writer.startTls()` upgrades a
+ *   stream to TLS in place.
  *
  * Node-only, like the transports.
  */
@@ -22,9 +24,13 @@ import type { EventLoop } from './loop';
 import { _getRunningLoop, getEventLoop, getRunningLoop } from './events';
 import type { Coroutine, Future } from './futures';
 import { isCoroutine, type CoroutineCall } from './coroutines';
-import { ConnectionResetError, checkPort, connectSocket, SocketTransport, type Protocol, type Transport, type TransportExtraInfo } from './transports';
-import { checkListenArgs, type Server, type ServerOptions } from './servers';
+import { ConnectionResetError, connectStream, planTcp, SocketTransport, type ConnectionOptions, type ConnectPlan, type Protocol, type Transport, type TransportExtraInfo } from './transports';
+import { checkListenArgs, serveTcp, type Server, type ServerOptions } from './servers';
 import { StreamReader, checkLimit } from './stream-reader';
+import { checkOptions } from './options';
+import type { ClientSSL, ServerSSL } from './tls';
+import type { StartTlsOptions } from './start-tls';
+import './start-tls'; // adds loop.startTls(), which writer.startTls() uses
 import { repr } from './repr';
 
 export { DEFAULT_LIMIT, StreamReader, type StreamReaderOptions } from './stream-reader';
@@ -96,6 +102,7 @@ export class StreamReaderProtocol extends FlowControlMixin {
   /** @internal */ _transport: Transport | null = null;
   /** @internal The task running a `function*` clientConnected callback. */ _task: Future<unknown> | null = null;
   /** @internal Done when the connection is lost. */ _closed: Future<void>;
+  /** @internal The transport is a TLS one: the peer's EOF ends the connection (no half-close over TLS). */ _overSsl = false;
 
   constructor(streamReader: StreamReader | null, clientConnectedCb: ClientConnectedCallback | null = null, loop?: EventLoop) {
     super(loop);
@@ -106,6 +113,7 @@ export class StreamReaderProtocol extends FlowControlMixin {
 
   connectionMade(transport: Transport): void {
     this._transport = transport;
+    this._overSsl = transport.getExtraInfo('sslObject') !== undefined;
     const reader = this._streamReader;
     if (reader !== null) reader.setTransport(transport);
     const cb = this._clientConnectedCb;
@@ -153,7 +161,15 @@ export class StreamReaderProtocol extends FlowControlMixin {
 
   eofReceived(): boolean {
     this._streamReader?.feedEof();
-    return true; // stay half-open: the writer may still have things to say
+    // Stay half-open: the writer may still have things to say. Not over TLS, which cannot half-close.
+    return !this._overSsl;
+  }
+
+  /** @internal `writer.startTls()` swapped the transport for a TLS one. */
+  _replaceTransport(transport: Transport): void {
+    this._transport = transport;
+    this._overSsl = true;
+    this._streamReader?._replaceTransport(transport);
   }
 
   /** @internal */
@@ -252,6 +268,30 @@ export class StreamWriter {
     yield* this._protocol._drainHelper();
   }
 
+  /**
+   * asyncio's `StreamWriter.start_tls`: upgrades the connection to TLS in
+   * place (STARTTLS) — waits until what was written has gone out, does the
+   * handshake, and from then on this writer and its reader speak TLS. The
+   * side is the stream's own (a server's streams take the server side)
+   * unless `serverSide` says otherwise; `ssl` is as for `openConnection`
+   * (a client) or `startServer` (a server). A failed handshake raises its
+   * reason and closes the connection.
+   * @example
+   * writer.write('STARTTLS\n');
+   * yield* reader.readline(); // the server's go-ahead
+   * yield* writer.startTls({ ca: cert }, { serverHostname: 'localhost' });
+   */
+  *startTls(ssl: ClientSSL | ServerSSL, options?: StartTlsOptions): Coroutine<void> {
+    const opts = checkOptions<StartTlsOptions>('startTls', options, ['serverHostname', 'serverSide', 'sslHandshakeTimeout']);
+    const protocol = this._protocol;
+    if (!(protocol instanceof StreamReaderProtocol)) throw new TypeError(`startTls() needs a stream made by openConnection() or startServer(), not ${this}`);
+    const serverSide = opts.serverSide ?? protocol._clientConnectedCb !== null;
+    yield* this.drain();
+    const transport = yield* this._loop.startTls(this._transport, protocol, ssl, { ...opts, serverSide });
+    this._transport = transport;
+    protocol._replaceTransport(transport);
+  }
+
   toString(): string {
     return `<StreamWriter transport=${this._transport}${this._reader !== null ? ` reader=${this._reader}` : ''}>`;
   }
@@ -259,38 +299,33 @@ export class StreamWriter {
 
 // ---- openConnection / startServer ----
 
-/** Options of `openConnection()`. */
-export interface StreamOptions {
+/** Options of `openConnection()`: the StreamReader's `limit`, and those of `loop.createConnection()`. */
+export interface StreamOptions extends ConnectionOptions {
   /** The StreamReader's limit (default 64 KiB). */
   limit?: number;
 }
 
-function checkStreamOptions(options: unknown, api: string): number {
-  if (options === null || typeof options !== 'object') throw new TypeError(`${api}() options must be an object, got ${repr(options)}`);
-  return checkLimit((options as StreamOptions).limit);
-}
-
 /**
- * asyncio.open_connection: connects to `host:port` and returns a
- * `[StreamReader, StreamWriter]` pair. Async driver only.
+ * asyncio.open_connection: connects to `host:port` (with `{ ssl }`, then
+ * does the TLS handshake) and returns a `[StreamReader, StreamWriter]`
+ * pair. Takes `loop.createConnection()`'s options too. Async driver only.
  * @example
  * const [reader, writer] = yield* openConnection('127.0.0.1', 8888);
  * writer.write('ping\n');
  * console.log(new TextDecoder().decode(yield* reader.readline()));
  */
-export function openConnection(host: string, port: number, options: StreamOptions = {}): Coroutine<[StreamReader, StreamWriter]> {
-  if (typeof host !== 'string' || host === '') throw new TypeError(`openConnection() needs a host name or address, got ${repr(host)}`);
-  checkPort(port, 'openConnection');
-  const limit = checkStreamOptions(options, 'openConnection');
-  return connectStreams(host, port, limit);
+export function openConnection(host: string, port: number, options?: StreamOptions): Coroutine<[StreamReader, StreamWriter]> {
+  const plan = planTcp(host, port, options, 'openConnection', ['limit']);
+  return connectStreams(plan, checkLimit(plan.options.limit));
 }
 
-function* connectStreams(host: string, port: number, limit: number): Coroutine<[StreamReader, StreamWriter]> {
+/** @internal Makes the connection a plan describes, with a StreamReader and StreamWriter on it. */
+export function* connectStreams(plan: ConnectPlan, limit: number): Coroutine<[StreamReader, StreamWriter]> {
   const loop = getRunningLoop();
-  const sock = yield* connectSocket(loop, host, port);
+  const [sock, extra] = yield* connectStream(loop, plan);
   const reader = new StreamReader({ limit, loop });
   const protocol = new StreamReaderProtocol(reader, null, loop);
-  const transport = new SocketTransport(loop, sock, protocol);
+  const transport = new SocketTransport(loop, sock, protocol, null, extra);
   try {
     yield; // one turn, so that connectionMade has run when we return (as asyncio's does)
   } catch (e) {
@@ -300,11 +335,29 @@ function* connectStreams(host: string, port: number, limit: number): Coroutine<[
   return [reader, new StreamWriter(transport, protocol, reader, loop)];
 }
 
+/** Options of `startServer()`: the StreamReaders' `limit`, and those of `loop.createServer()`. */
+export interface StreamServerOptions extends ServerOptions {
+  /** The limit of each connection's StreamReader (default 64 KiB). */
+  limit?: number;
+}
+
+/** @internal Checks a `clientConnected` callback. */
+export function checkClientConnected(clientConnected: unknown, api: string): void {
+  if (typeof clientConnected !== 'function') throw new TypeError(`${api}() needs a clientConnected callback (a function or function*), got ${repr(clientConnected)}`);
+}
+
+/** @internal The protocol factory of a stream server: a StreamReaderProtocol that calls `clientConnected` per connection. */
+export function streamProtocolFactory(loop: EventLoop, clientConnected: ClientConnectedCallback, limit: number): () => StreamReaderProtocol {
+  return () => new StreamReaderProtocol(new StreamReader({ limit, loop }), clientConnected, loop);
+}
+
 /**
- * asyncio.start_server: listens on `host:port` and calls
- * `clientConnected(reader, writer)` for each connection — a plain function,
- * or a `function*` whose coroutine runs as a Task (when that task fails or
- * is cancelled, its connection is closed). Returns the Server. Async driver only.
+ * asyncio.start_server: listens on `host:port` (a list of hosts: each of
+ * them) and calls `clientConnected(reader, writer)` for each connection — a
+ * plain function, or a `function*` whose coroutine runs as a Task (when
+ * that task fails or is cancelled, its connection is closed). With
+ * `{ ssl: { key, cert } }` it is a TLS server. Takes `loop.createServer()`'s
+ * options too. Returns the Server. Async driver only.
  * @example
  * function* echo(reader: StreamReader, writer: StreamWriter): Coroutine<void> {
  *   writer.write(yield* reader.readline());
@@ -313,15 +366,14 @@ function* connectStreams(host: string, port: number, limit: number): Coroutine<[
  * }
  * const server = yield* startServer(echo, '127.0.0.1', 0);
  */
-export function startServer(clientConnected: ClientConnectedCallback, host: string | null | undefined, port: number, options: StreamOptions & ServerOptions = {}): Coroutine<Server> {
-  if (typeof clientConnected !== 'function') throw new TypeError(`startServer() needs a clientConnected callback (a function or function*), got ${repr(clientConnected)}`);
-  const limit = checkStreamOptions(options, 'startServer');
-  const backlog = checkListenArgs(host, port, options, 'startServer');
-  return serveStreams(clientConnected, host, port, limit, backlog);
+export function startServer(clientConnected: ClientConnectedCallback, host: string | readonly string[] | null | undefined, port: number, options?: StreamServerOptions): Coroutine<Server> {
+  checkClientConnected(clientConnected, 'startServer');
+  const plan = checkListenArgs(host, port, options, 'startServer', ['limit']);
+  const limit = checkLimit(plan.options.limit);
+  return serveStreams(clientConnected, plan, limit);
 }
 
-function* serveStreams(clientConnected: ClientConnectedCallback, host: string | null | undefined, port: number, limit: number, backlog: number): Coroutine<Server> {
+function* serveStreams(clientConnected: ClientConnectedCallback, plan: ReturnType<typeof checkListenArgs>, limit: number): Coroutine<Server> {
   const loop = getRunningLoop();
-  const factory = () => new StreamReaderProtocol(new StreamReader({ limit, loop }), clientConnected, loop);
-  return yield* loop.createServer(factory, host, port, { backlog });
+  return yield* serveTcp(loop, streamProtocolFactory(loop, clientConnected, limit), plan);
 }

@@ -34,6 +34,7 @@ import type { Coroutine, Future } from './futures';
 import type { Task } from './tasks';
 import { SocketTransport, type Protocol, type Transport } from './transports';
 import { DEFAULT_LIMIT, FlowControlMixin, StreamReader, StreamWriter } from './streams';
+import { checkOptions } from './options';
 import { repr } from './repr';
 
 /** Connect the stream to a new pipe (subprocess.PIPE). */
@@ -433,8 +434,8 @@ function stdioFor(spec: unknown, name: string): 'pipe' | 'ignore' | 'inherit' | 
 }
 
 /** Checks the options at the call; returns Node's stdio, and whether stderr shares a piped stdout. */
-function checkOptions(options: SubprocessOptions, api: string): { stdio: ('pipe' | 'ignore' | 'inherit' | number)[]; merge: boolean; limit: number } {
-  if (options === null || typeof options !== 'object') throw new TypeError(`${api}() options must be an object, got ${repr(options)}`);
+function checkSubprocessOptions(options: SubprocessOptions, api: string): { stdio: ('pipe' | 'ignore' | 'inherit' | number)[]; merge: boolean; limit: number } {
+  checkOptions<SubprocessOptions>(api, options, ['stdin', 'stdout', 'stderr', 'cwd', 'env', 'limit']);
   const stdin = stdioFor(options.stdin, 'stdin');
   const stdout = stdioFor(options.stdout, 'stdout');
   let stderr: 'pipe' | 'ignore' | 'inherit' | number;
@@ -468,7 +469,7 @@ export function createSubprocessExec(program: string, args: readonly string[] = 
   if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
     throw new TypeError(`createSubprocessExec() needs its arguments as an array of strings, got ${repr(args)}`);
   }
-  const checked = checkOptions(options, 'createSubprocessExec');
+  const checked = checkSubprocessOptions(options, 'createSubprocessExec');
   return spawnProcess(program, args, false, options, checked);
 }
 
@@ -481,7 +482,7 @@ export function createSubprocessExec(program: string, args: readonly string[] = 
  */
 export function createSubprocessShell(cmd: string, options: SubprocessOptions = {}): Coroutine<Process> {
   if (typeof cmd !== 'string' || cmd === '') throw new TypeError(`createSubprocessShell() needs a command line (a string), got ${repr(cmd)}`);
-  const checked = checkOptions(options, 'createSubprocessShell');
+  const checked = checkSubprocessOptions(options, 'createSubprocessShell');
   return spawnProcess(cmd, [], true, options, checked);
 }
 
@@ -490,7 +491,7 @@ function* spawnProcess(
   args: readonly string[],
   shell: boolean,
   options: SubprocessOptions,
-  checked: ReturnType<typeof checkOptions>,
+  checked: ReturnType<typeof checkSubprocessOptions>,
 ): Coroutine<Process> {
   const loop = getRunningLoop();
   const stdio: ('pipe' | 'ignore' | 'inherit' | number | net.Socket)[] = checked.stdio.slice();

@@ -16,16 +16,27 @@
  * to the kernel exceed the high-water mark the protocol gets `pauseWriting()`,
  * and `resumeWriting()` once they drop to the low-water mark.
  *
+ * A TLS connection is the same transport over a `tls.TLSSocket` (a
+ * `net.Socket` too), made once the handshake is done (lib/tls.ts); a Unix
+ * domain socket is the same transport over a `net.Socket` on a path
+ * (lib/unix.ts).
+ *
  * This module is Node-only. Importing it adds `loop.createConnection()` to
  * EventLoop (lib/servers.ts adds `loop.createServer()`), so that lib/loop.ts
  * stays free of Node and runs in a browser.
  */
+import * as dns from 'node:dns';
 import * as net from 'node:net';
+import type * as tls from 'node:tls';
 import { Deque } from './deque';
+import { endedEarly } from './early-eof';
 import { EventLoop } from './loop';
-import { ConnectionResetError, OSError, RuntimeError, ValueError } from './exceptions';
+import { ConnectionResetError, NotImplementedError, OSError, RuntimeError, ValueError } from './exceptions';
 import { fromNodeError } from './os-errors';
 import type { Coroutine } from './futures';
+import { checkOptions } from './options';
+import { fromPromise } from './promises';
+import { checkClientSSL, closeTls, secure, tlsExtraInfo, wrapClient, type ClientSSL, type ClientTLS } from './tls';
 import { repr } from './repr';
 
 /** The callbacks every protocol may have (asyncio.BaseProtocol); each is optional. */
@@ -57,14 +68,24 @@ export interface Protocol extends BaseProtocol {
   eofReceived?(): boolean | void;
 }
 
-/** What `getExtraInfo(name)` returns for each name a socket transport knows. */
+/**
+ * What `getExtraInfo(name)` returns for each name a socket transport knows.
+ * On a Unix domain socket `peername` and `sockname` are paths (strings), as
+ * in Python: the client's peername is the server's path, its sockname `''`.
+ */
 export interface TransportExtraInfo {
-  /** The remote end, `{ address, family, port }` (a TCP socket only). */
+  /** The remote end, `{ address, family, port }` (on a Unix socket: a path string, see above). */
   peername: net.AddressInfo;
-  /** The local end, `{ address, family, port }` (a TCP socket only). */
+  /** The local end, `{ address, family, port }` (on a Unix socket: a path string, see above). */
   sockname: net.AddressInfo;
-  /** The Node socket itself. */
+  /** The Node socket itself (a `tls.TLSSocket` on a TLS connection). */
   socket: net.Socket;
+  /** TLS: the peer's certificate, Node's `getPeerCertificate()`; null when the peer sent none (Python's `getpeercert()`). */
+  peercert: tls.PeerCertificate | null;
+  /** TLS: the cipher in use, Node's `getCipher()`: `{ name, standardName, version }`. */
+  cipher: tls.CipherNameAndProtocol;
+  /** TLS: Node's `tls.TLSSocket` (Python's `ssl_object`, an `ssl.SSLObject`). */
+  sslObject: tls.TLSSocket;
 }
 
 /**
@@ -157,30 +178,73 @@ export class SocketTransport implements Transport {
   private readonly _maybeResumeFn = () => this._maybeResumeProtocol();
   private readonly _connectionLostFn = (exc: Error | null) => this._callConnectionLost(exc);
   private readonly _onWritten = (err?: Error | null) => this._hostWritten(err);
+  private readonly _onError = (err: Error) => this._hostError(err);
+  private readonly _onClose = () => this._hostClose();
+  private readonly _onData = (chunk: Buffer) => this._hostData(chunk);
+  private readonly _onEnd = () => this._hostData(EOF);
+  /** @internal A TLS connection: no half-close (asyncio's SSL transports cannot write EOF). */ readonly _tls: boolean;
+  /** @internal startTls() took the socket over: this transport is finished with, for good. */ _upgraded = false;
+  /** @internal close() (not abort() or a failure) ends the connection. */ _graceful = false;
 
-  /** @internal */
-  constructor(loop: EventLoop, sock: net.Socket, protocol: Protocol, server: TransportOwner | null = null, extra: Record<string, unknown> = {}) {
+  /**
+   * @internal `callConnectionMade` is false when `loop.startTls()` makes
+   * the transport: its protocol already had connectionMade, from the
+   * plaintext transport this one replaces.
+   */
+  constructor(loop: EventLoop, sock: net.Socket, protocol: Protocol, server: TransportOwner | null = null, extra: Record<string, unknown> = {}, callConnectionMade = true) {
     this._loop = loop;
     this._sock = sock;
     this._protocol = protocol;
     this._server = server;
     this._extra = { socket: sock, ...extra };
+    this._tls = 'sslObject' in extra;
     if (sock.remotePort !== undefined) {
       this._extra.peername = { address: sock.remoteAddress, family: sock.remoteFamily, port: sock.remotePort };
       this._extra.sockname = { address: sock.localAddress, family: sock.localFamily, port: sock.localPort };
       // asyncio disables Nagle's algorithm: small writes go out without waiting for an ACK.
       sock.setNoDelay(true);
     }
-    sock.on('error', (err: Error) => this._hostError(err));
-    sock.on('close', () => this._hostClose());
+    const peerEnded = endedEarly(sock);
+    sock.on('error', this._onError);
+    sock.on('close', this._onClose);
     if (sock.readable) {
-      sock.on('data', (chunk: Buffer) => this._hostData(chunk));
-      sock.on('end', () => this._hostData(EOF));
+      sock.on('data', this._onData);
+      sock.on('end', this._onEnd);
     }
     if (server !== null) server._attach(this);
     // connectionMade comes first: everything the socket delivers is queued behind it.
-    loop.callSoon(() => this._protocol.connectionMade?.(this));
+    if (callConnectionMade) loop.callSoon(() => this._protocol.connectionMade?.(this));
     if (sock.destroyed) this._forceClose(null); // it died before we could listen to it
+    else if (peerEnded) this._hostData(EOF); // the peer's EOF came (with no data) before we listened
+  }
+
+  /**
+   * @internal `loop.startTls()` takes the socket over: this transport stops
+   * listening to it and can no longer be used (asyncio: "the old transport
+   * is no longer usable"); its protocol never hears from it again. Data
+   * that arrived but was not delivered yet goes back into the socket, so
+   * that the TLS layer reads it first. Also says whether the peer has
+   * already ended its side (then there is no handshake to have).
+   */
+  _handOver(): [net.Socket, boolean] {
+    const sock = this._sock;
+    let peerEnded = this._sockClosed || sock.readableEnded;
+    sock.removeListener('error', this._onError);
+    sock.removeListener('close', this._onClose);
+    sock.removeListener('data', this._onData);
+    sock.removeListener('end', this._onEnd);
+    sock.pause();
+    const chunks: Buffer[] = [];
+    for (let item = this._inbox.shift(); item !== undefined; item = this._inbox.shift()) {
+      if (item === EOF) peerEnded = true;
+      else chunks.push(item);
+    }
+    if (!sock.readableEnded) for (let i = chunks.length - 1; i >= 0; i--) sock.unshift(chunks[i]);
+    this._upgraded = true;
+    this._closing = true;
+    this._connLost = 1; // never connectionLost: the new transport reports the end of the connection
+    this._server = null;
+    return [sock, peerEnded];
   }
 
   // ---- Node's side: events arrive here, outside the loop ----
@@ -190,6 +254,7 @@ export class SocketTransport implements Transport {
       this._sock.destroy(); // nobody is left to read it
       return;
     }
+    if (this._connLost > 0) return; // the protocol is gone (a TLS goodbye may still bring some)
     this._inbox.push(chunk);
     this._scheduleDelivery();
   }
@@ -261,8 +326,9 @@ export class SocketTransport implements Transport {
       this._fatalError(exc, 'Fatal error: protocol.eofReceived() call failed.');
       return;
     }
-    // asyncio: a protocol that does not ask to stay half-open gets the transport closed.
-    if (!keepOpen) this.close();
+    // asyncio: a protocol that does not ask to stay half-open gets the transport closed
+    // (always, over TLS: SSL transports cannot half-close).
+    if (!keepOpen || this._tls) this.close();
   }
 
   /** asyncio's _fatal_error: report what is not an OS error, then close at once. */
@@ -275,6 +341,7 @@ export class SocketTransport implements Transport {
 
   /** asyncio's _force_close: no more reading or writing; connectionLost(exc) soon. */
   private _forceClose(exc: Error | null): void {
+    this._graceful = false;
     if (this._connLost > 0) return;
     this._closing = true;
     this._inbox.clear();
@@ -286,7 +353,9 @@ export class SocketTransport implements Transport {
     try {
       this._protocol.connectionLost?.(exc);
     } finally {
-      this._sock.destroy();
+      // A TLS connection says goodbye (close_notify) and lets the peer answer; anything else is simply gone.
+      if (this._graceful && this._tls) closeTls(this._sock);
+      else this._sock.destroy();
       const server = this._server;
       this._server = null;
       if (server !== null) server._detach(this);
@@ -300,6 +369,7 @@ export class SocketTransport implements Transport {
     if (this._eof) throw new RuntimeError('Cannot call write() after writeEof()');
     if (buf.length === 0) return;
     if (this._connLost > 0) {
+      if (this._upgraded) throw new RuntimeError('this transport was upgraded to TLS by startTls(): write to the transport startTls() returned');
       // asyncio drops writes to a lost connection silently, then warns.
       if (this._connLost >= LOG_THRESHOLD_FOR_CONNLOST_WRITES) console.warn('socket.send() raised exception.');
       this._connLost++;
@@ -320,13 +390,15 @@ export class SocketTransport implements Transport {
   }
 
   writeEof(): void {
+    if (this._tls) throw new NotImplementedError("writeEof(): a TLS connection cannot be half-closed (asyncio's SSL transports cannot either); close() it instead");
     if (this._closing || this._eof) return;
     this._eof = true;
     this._sock.end(); // Node sends the FIN once the buffer is flushed, as asyncio does
   }
 
+  /** False over TLS: asyncio's SSL transports cannot half-close. */
   canWriteEof(): boolean {
-    return true;
+    return !this._tls;
   }
 
   getWriteBufferSize(): number {
@@ -404,6 +476,7 @@ export class SocketTransport implements Transport {
   close(): void {
     if (this._closing) return;
     this._closing = true;
+    this._graceful = true;
     this._inbox.clear(); // no dataReceived after close(), as asyncio removes its reader
     if (this._sockClosed || this._sock.writableLength === 0) {
       this._connLost++;
@@ -432,25 +505,60 @@ export class SocketTransport implements Transport {
 
   toString(): string {
     const state = this._connLost > 0 ? 'closed' : this._closing ? 'closing' : 'open';
-    const peer = this._extra.peername as net.AddressInfo | undefined;
-    return `<SocketTransport ${state}${peer ? ` peer=${peer.address}:${peer.port}` : ''} read=${this.isReading() ? 'polling' : 'idle'} bufsize=${this.getWriteBufferSize()}>`;
+    const peer = this._extra.peername as net.AddressInfo | string | undefined; // a path on a Unix socket
+    const where = typeof peer === 'string' ? (peer ? ` peer=${peer}` : '') : peer ? ` peer=${peer.address}:${peer.port}` : '';
+    return `<SocketTransport ${state}${this._tls ? ' tls' : ''}${where} read=${this.isReading() ? 'polling' : 'idle'} bufsize=${this.getWriteBufferSize()}>`;
   }
 }
 
 // ---- loop.createConnection ----
 
+/**
+ * Options of `loop.createConnection()` and `openConnection()` (asyncio's
+ * keyword arguments, in camelCase). An option the function does not take is
+ * a TypeError.
+ */
+export interface ConnectionOptions {
+  /**
+   * TLS: `true` verifies the server against Node's trusted CAs; Node's TLS
+   * options (`{ ca, cert, key, rejectUnauthorized, … }`) say more. The
+   * certificate is verified unless they say `rejectUnauthorized: false`.
+   */
+  ssl?: ClientSSL;
+  /** The name the server's certificate must carry (TLS only); default: `host`. `''` skips the name check. */
+  serverHostname?: string | null;
+  /** Seconds the TLS handshake may take before the connection is aborted (TLS only; default 60). */
+  sslHandshakeTimeout?: number | null;
+  /** Where to connect from: `[host, port]` or `{ address, port }` (port 0: any). */
+  localAddr?: readonly [host: string, port: number] | { readonly address: string; readonly port?: number };
+  /** The address family to resolve `host` to: 0 (any, the default), 4 or 6 — or Python's `AF_INET` (2), `AF_INET6` (10). */
+  family?: number;
+  /**
+   * Happy Eyeballs (RFC 8305): when `host` has several addresses, start the
+   * next attempt after this many seconds if the last has not connected yet;
+   * the first to connect wins. Node's `autoSelectFamily` does it; this is
+   * its attempt timeout (at least 10 ms). Left out: Node's default (on, 250 ms).
+   */
+  happyEyeballsDelay?: number | null;
+}
+
+const CONNECTION_OPTIONS = ['ssl', 'serverHostname', 'sslHandshakeTimeout', 'localAddr', 'family', 'happyEyeballsDelay'] as const;
+
 declare module './loop' {
   interface EventLoop {
     /**
      * asyncio's `loop.create_connection`: connects a TCP socket to
-     * `host:port`, makes the protocol with `protocolFactory()` and returns
-     * `[transport, protocol]` once `connectionMade` has run. A failed
-     * connection raises Python's OSError for it (`ConnectionRefusedError`…).
-     * Async driver only (it waits for the network).
+     * `host:port` (with `{ ssl }`, then does the TLS handshake), makes the
+     * protocol with `protocolFactory()` and returns `[transport, protocol]`
+     * once `connectionMade` has run. A failed connection raises Python's
+     * OSError for it (`ConnectionRefusedError`…); a failed handshake its
+     * reason (`SSLCertVerificationError`, …). Async driver only (it waits
+     * for the network).
      * @example
      * const [transport, protocol] = yield* loop.createConnection(() => new Client(), '127.0.0.1', 8888);
+     * const [tlsTransport] = yield* loop.createConnection(() => new Client(), 'example.com', 443, { ssl: true });
      */
-    createConnection<P extends Protocol>(protocolFactory: () => P, host: string, port: number): Coroutine<[Transport, P]>;
+    createConnection<P extends Protocol>(protocolFactory: () => P, host: string, port: number, options?: ConnectionOptions): Coroutine<[Transport, P]>;
   }
 }
 
@@ -467,21 +575,72 @@ export function checkFactory(factory: unknown, api: string): void {
   }
 }
 
+/** @internal A connection to make, checked: where to (Node's connect options), TLS, and a local host still to resolve. */
+export interface ConnectPlan {
+  target: net.TcpNetConnectOpts | net.IpcNetConnectOpts;
+  tls: ClientTLS | null;
+  /** A `localAddr` host that is a name, not an address: resolved before connecting, as asyncio does. */
+  localHost?: string;
+  /** Extra info the transport gets (a Unix socket's paths). */
+  extra: Record<string, unknown>;
+}
+
+/** Python's AF_INET (2) and AF_INET6 (10), and Node's 4 and 6, as Node's family. */
+function nodeFamily(family: unknown, api: string): 0 | 4 | 6 {
+  if (family === undefined || family === 0) return 0;
+  if (family === 4 || family === 2) return 4;
+  if (family === 6 || family === 10) return 6;
+  throw new ValueError(`${api}(): family must be 0 (any), 4 or 6 (Python's AF_INET, AF_INET6: 2, 10), got ${repr(family)}`);
+}
+
+/**
+ * @internal Checks `host`, `port` and the options of a TCP connection, at
+ * the call; returns what `connectTransport` needs.
+ */
+export function planTcp(host: unknown, port: unknown, options: unknown, api: string, extraKeys: readonly string[] = []): ConnectPlan & { options: Record<string, unknown> } {
+  if (typeof host !== 'string' || host === '') throw new TypeError(`${api}() needs a host name or address, got ${repr(host)}`);
+  checkPort(port, api);
+  const opts = checkOptions<ConnectionOptions & Record<string, unknown>>(api, options, [...CONNECTION_OPTIONS, ...extraKeys]);
+  const tlsSettings = checkClientSSL(opts.ssl, opts.serverHostname, opts.sslHandshakeTimeout, host, api);
+  const target: net.TcpNetConnectOpts = { host, port: port as number, family: nodeFamily(opts.family, api) };
+  let localHost: string | undefined;
+  if (opts.localAddr !== undefined) {
+    const local = opts.localAddr as unknown;
+    const [address, localPort] = Array.isArray(local) ? local : local !== null && typeof local === 'object' ? [(local as { address?: unknown }).address, (local as { port?: unknown }).port ?? 0] : [];
+    if (typeof address !== 'string') throw new TypeError(`${api}(): localAddr must be [host, port] or { address, port }, got ${repr(local)}`);
+    checkPort(localPort, api);
+    if (address !== '') {
+      if (net.isIP(address)) target.localAddress = address;
+      else localHost = address;
+    }
+    if (localPort !== 0) target.localPort = localPort as number;
+  }
+  const delay = opts.happyEyeballsDelay;
+  if (delay !== undefined && delay !== null) {
+    if (typeof delay !== 'number' || Number.isNaN(delay)) throw new TypeError(`${api}(): happyEyeballsDelay must be a number of seconds, got ${repr(delay)}`);
+    if (delay < 0) throw new ValueError(`${api}(): happyEyeballsDelay must be >= 0, got ${delay}`);
+    target.autoSelectFamily = true;
+    target.autoSelectFamilyAttemptTimeout = Math.max(10, Math.round(delay * 1000)); // Node's floor: 10 ms
+  }
+  return { target, tls: tlsSettings, localHost, extra: {}, options: opts };
+}
+
 EventLoop.prototype.createConnection = function createConnection<P extends Protocol>(
   this: EventLoop,
   protocolFactory: () => P,
   host: string,
   port: number,
+  options?: ConnectionOptions,
 ): Coroutine<[Transport, P]> {
   checkFactory(protocolFactory, 'createConnection');
-  if (typeof host !== 'string' || host === '') throw new TypeError(`createConnection() needs a host name or address, got ${repr(host)}`);
-  checkPort(port, 'createConnection');
+  const plan = planTcp(host, port, options, 'createConnection');
   this._checkClosed();
-  return connectTransport(this, protocolFactory, host, port);
+  return connectTransport(this, protocolFactory, plan);
 };
 
-function* connectTransport<P extends Protocol>(loop: EventLoop, protocolFactory: () => P, host: string, port: number): Coroutine<[Transport, P]> {
-  const sock = yield* connectSocket(loop, host, port);
+/** @internal Makes the connection a plan describes and its transport: `[transport, protocol]` once connectionMade has run. */
+export function* connectTransport<P extends Protocol>(loop: EventLoop, protocolFactory: () => P, plan: ConnectPlan): Coroutine<[Transport, P]> {
+  const [sock, extra] = yield* connectStream(loop, plan);
   let protocol: P;
   try {
     protocol = protocolFactory();
@@ -489,7 +648,7 @@ function* connectTransport<P extends Protocol>(loop: EventLoop, protocolFactory:
     sock.destroy();
     throw e;
   }
-  const transport = new SocketTransport(loop, sock, protocol);
+  const transport = new SocketTransport(loop, sock, protocol, null, extra);
   try {
     yield; // one turn, so that connectionMade (already scheduled) has run when we return
   } catch (e) {
@@ -499,9 +658,28 @@ function* connectTransport<P extends Protocol>(loop: EventLoop, protocolFactory:
   return [transport, protocol];
 }
 
-/** @internal Opens a TCP connection; a host wait until Node says it is connected (or failed). */
-export function* connectSocket(loop: EventLoop, host: string, port: number): Coroutine<net.Socket> {
-  const sock = net.connect({ host, port, allowHalfOpen: true });
+/**
+ * @internal Connects (TCP or Unix) and, if the plan says TLS, does the
+ * handshake; returns the socket (a TLSSocket then) and the extra info its
+ * transport gets.
+ */
+export function* connectStream(loop: EventLoop, plan: ConnectPlan): Coroutine<[net.Socket, Record<string, unknown>]> {
+  const target = plan.target;
+  if (plan.localHost !== undefined) {
+    const tcp = target as net.TcpNetConnectOpts;
+    const found = yield* fromPromise(dns.promises.lookup(plan.localHost, { family: tcp.family || undefined }), loop);
+    tcp.localAddress = found.address;
+  }
+  const sock = yield* connectSocket(loop, target);
+  if (plan.tls === null) return [sock, plan.extra];
+  const tlsSock = wrapClient(sock, plan.tls);
+  yield* secure(loop, tlsSock, false, plan.tls.timeout);
+  return [tlsSock, { ...plan.extra, ...tlsExtraInfo(tlsSock) }];
+}
+
+/** @internal Opens a TCP or Unix connection; a host wait until Node says it is connected (or failed). */
+export function* connectSocket(loop: EventLoop, target: net.TcpNetConnectOpts | net.IpcNetConnectOpts): Coroutine<net.Socket> {
+  const sock = net.connect({ ...target, allowHalfOpen: true });
   const connected = loop.createFuture<void>();
   const release = loop._holdHostWait();
   let failure: Error | null = null;

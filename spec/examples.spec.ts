@@ -45,6 +45,7 @@ const VOLATILE: Record<string, Rule[]> = {
   '13-': REAL_TIME,
   '16-': REAL_TIME,
   '17-': REAL_TIME,
+  '19-': REAL_TIME,
 };
 
 function rulesFor(name: string): Rule[] {

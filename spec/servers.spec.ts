@@ -21,7 +21,7 @@ import {
   type Task,
   type Transport,
 } from '../lib';
-import { arun, hostPause } from './support';
+import { arun, catching, hostPause } from './support';
 
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 
@@ -343,5 +343,194 @@ describe('servers: Server over real sockets', function () {
     expect(() => loop.createServer(f, '127.0.0.1', 0, { backlog: 1.5 })).to.throw(TypeError, 'backlog');
     loop.close();
     expect(() => loop.createServer(f, '127.0.0.1', 0)).to.throw(RuntimeError, 'Event loop is closed');
+  });
+});
+
+describe('servers: options (several hosts, startServing, reuseAddress, reusePort)', function () {
+  this.timeout(20000);
+
+  it('several hosts: one listening socket each, all serving; server.sockets lists them', async () => {
+    await arun(
+      (function* (): Coroutine<void> {
+        const server = yield* startServer(answerThenHold, ['127.0.0.1', '::1'], 0);
+        expect(server.sockets).to.have.length(2);
+        const [v4, v6] = server.sockets.map((s) => s.address() as net.AddressInfo);
+        expect(v4).to.deep.include({ address: '127.0.0.1', family: 'IPv4' });
+        expect(v6).to.deep.include({ address: '::1', family: 'IPv6' });
+        expect(server.address()).to.deep.equal(v4); // address() is the first one's
+        expect(String(server)).to.equal(`<Server 127.0.0.1:${v4.port}, ::1:${v6.port} clients=0>`);
+        for (const a of [v4, v6]) {
+          const [r, w] = yield* openConnection(a.address, a.port);
+          w.write(`via ${a.address}\n`);
+          expect(dec(yield* r.readline())).to.equal(`via ${a.address}\n`);
+          w.close();
+        }
+        server.close();
+        expect(server.sockets).to.deep.equal([]);
+        yield* server.waitClosed();
+      })(),
+    );
+  });
+
+  it('a name is resolved and each address bound once; host \'\' is every interface, like null', async () => {
+    await arun(
+      (function* (): Coroutine<void> {
+        const server = yield* startServer(answerThenHold, ['localhost', '127.0.0.1'], 0);
+        const addresses = server.sockets.map((s) => (s.address() as net.AddressInfo).address);
+        expect(addresses).to.include('127.0.0.1');
+        expect(new Set(addresses).size).to.equal(addresses.length); // 127.0.0.1 once, though named twice
+        server.close();
+        const everywhere = yield* startServer(answerThenHold, '', 0);
+        const [r, w] = yield* openConnection('127.0.0.1', everywhere.address().port);
+        w.write('anyone?\n');
+        expect(dec(yield* r.readline())).to.equal('anyone?\n');
+        w.close();
+        everywhere.close();
+        yield* everywhere.waitClosed();
+      })(),
+    );
+  });
+
+  it('startServing: false — bound, with its address, serving nothing until startServing(); early connections wait', async () => {
+    await arun(
+      (function* (): Coroutine<void> {
+        const loop = getRunningLoop();
+        let made = 0;
+        const server = yield* loop.createServer(
+          () => {
+            made++;
+            return {
+              connectionMade: (t: Transport) => t.write('welcome\n'),
+            };
+          },
+          '127.0.0.1',
+          0,
+          { startServing: false },
+        );
+        expect(server.isServing()).to.equal(false);
+        const port = server.address().port;
+        expect(port).to.be.greaterThan(0);
+        const [r, w] = yield* openConnection('127.0.0.1', port); // the kernel (and Node) accept it…
+        yield* hostPause(20);
+        expect(made, '… but no protocol is made yet').to.equal(0);
+        yield* server.startServing();
+        expect(server.isServing()).to.equal(true);
+        expect(dec(yield* r.readline())).to.equal('welcome\n');
+        expect(made).to.equal(1);
+        yield* server.startServing(); // again: nothing to do
+        w.close();
+        server.close();
+        expect(server.isServing()).to.equal(false);
+        expect(yield* catching(server.startServing())).to.be.instanceOf(RuntimeError);
+        yield* server.waitClosed();
+      })(),
+    );
+  });
+
+  it('startServing: false — serveForever() starts serving; close() before serving drops the waiting connections', async () => {
+    await arun(
+      (function* (): Coroutine<void> {
+        const server = yield* startServer(answerThenHold, '127.0.0.1', 0, { startServing: false });
+        const forever = createTask(server.serveForever());
+        yield* hostPause(1);
+        expect(server.isServing()).to.equal(true);
+        forever.cancel();
+        yield* catching(forever);
+        const idle = yield* startServer(answerThenHold, '127.0.0.1', 0, { startServing: false });
+        const [r] = yield* openConnection('127.0.0.1', idle.address().port);
+        while (idle._held.length === 0) yield* hostPause(5);
+        idle.close();
+        expect(dec(yield* r.read())).to.equal(''); // never served: dropped
+        yield* idle.waitClosed();
+      })(),
+    );
+  });
+
+  it("a connection whose peer ended before the server listened to it still gets eofReceived and connectionLost", async () => {
+    await arun(
+      (function* (): Coroutine<void> {
+        const loop = getRunningLoop();
+        const events: string[] = [];
+        const lost = loop.createFuture<void>();
+        const server = yield* loop.createServer(
+          () => ({
+            connectionMade: () => events.push('made'),
+            eofReceived: () => {
+              events.push('eof');
+            },
+            connectionLost: () => {
+              events.push('lost');
+              lost.setResult(undefined);
+            },
+          }),
+          '127.0.0.1',
+          0,
+          { startServing: false },
+        );
+        const sock = net.connect(server.address().port, '127.0.0.1', () => sock.end()); // connects and ends at once, sending nothing
+        while (server._held.length === 0 || !server._held[0].readableEnded) yield* hostPause(5); // Node has seen the EOF
+        yield* server.startServing();
+        yield* lost;
+        expect(events).to.deep.equal(['made', 'eof', 'lost']);
+        sock.destroy();
+        server.close();
+        yield* server.waitClosed();
+      })(),
+    );
+  });
+
+  it('reuseAddress: Node\'s behaviour (SO_REUSEADDR on Unix) is accepted, the other refused; a closed port is reusable at once', async () => {
+    await arun(
+      (function* (): Coroutine<void> {
+        const onUnix = process.platform !== 'win32';
+        const first = yield* startServer(answerThenHold, '127.0.0.1', 0, { reuseAddress: onUnix });
+        const port = first.address().port;
+        const [r, w] = yield* openConnection('127.0.0.1', port);
+        w.write('x\n');
+        yield* r.readline();
+        first.closeClients(); // the server's side closes first: its end of the connection lingers in TIME_WAIT
+        w.close();
+        first.close();
+        yield* first.waitClosed();
+        const again = yield* startServer(answerThenHold, '127.0.0.1', port, { reuseAddress: onUnix });
+        expect(again.address().port).to.equal(port);
+        again.close();
+        expect(() => startServer(answerThenHold, '127.0.0.1', 0, { reuseAddress: !onUnix })).to.throw(ValueError, `reuseAddress ${!onUnix} is not possible`);
+      })(),
+    );
+  });
+
+  it('reusePort: servers share a port where Node has it; elsewhere a ValueError, never silently ignored', async () => {
+    const [major, minor] = process.versions.node.split('.').map(Number);
+    const nodeHasIt = major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+    if (!nodeHasIt) {
+      expect(() => startServer(answerThenHold, '127.0.0.1', 0, { reusePort: true })).to.throw(ValueError, 'reuse_port not supported by socket module');
+      expect(() => startServer(answerThenHold, '127.0.0.1', 0, { reusePort: false })).to.not.throw();
+      return;
+    }
+    await arun(
+      (function* (): Coroutine<void> {
+        const a = yield* startServer(answerThenHold, '127.0.0.1', 0, { reusePort: true });
+        const b = yield* startServer(answerThenHold, '127.0.0.1', a.address().port, { reusePort: true });
+        expect(b.address().port).to.equal(a.address().port);
+        a.close();
+        b.close();
+      })(),
+    );
+  });
+
+  it('checks the options at the call: unknown keys, hosts, startServing', () => {
+    const loop = new EventLoop({ clock: 'virtual' });
+    const f = () => ({});
+    expect(() => loop.createServer(f, '127.0.0.1', 0, { reuse_port: true } as never)).to.throw(
+      TypeError,
+      "createServer() got an unexpected option 'reuse_port' (it takes 'backlog', 'ssl', 'sslHandshakeTimeout', 'reuseAddress', 'reusePort', 'startServing')",
+    );
+    expect(() => startServer(() => {}, '127.0.0.1', 0, { limt: 5 } as never)).to.throw(TypeError, "startServer() got an unexpected option 'limt'");
+    expect(() => loop.createServer(f, [], 0)).to.throw(TypeError, 'a non-empty list of strings');
+    expect(() => loop.createServer(f, ['127.0.0.1', 7] as never, 0)).to.throw(TypeError, 'host');
+    expect(() => loop.createServer(f, '127.0.0.1', 0, { startServing: 'no' as never })).to.throw(TypeError, 'startServing must be true or false');
+    expect(() => loop.createServer(f, '127.0.0.1', 0, { reusePort: 1 as never })).to.throw(TypeError, 'reusePort must be true or false');
+    loop.close();
   });
 });

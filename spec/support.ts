@@ -2,7 +2,9 @@
 // specs used to define for themselves. Nothing here asserts anything about tulip by itself;
 // the specs that import these helpers keep every expectation. (spec/reliability has its own.)
 import { expect } from 'chai';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
 import {
   EventLoop,
   allTasks,
@@ -119,6 +121,21 @@ export function throws(fn: () => unknown): unknown {
   throw new Error('expected a throw');
 }
 
+/** An error class, for tables of expected errors. */
+export type ErrorClass = abstract new (...args: never[]) => Error;
+
+/**
+ * Checks a table of calls that must throw at once: each row's call throws its error class
+ * with a message containing its text (an API's argument checks, in one place).
+ */
+export function expectEachThrows(cases: readonly (readonly [() => unknown, ErrorClass, string])[]): void {
+  for (const [fn, cls, message] of cases) {
+    const err = throws(fn) as Error;
+    expect(err, message).to.be.instanceOf(cls);
+    expect(err.message, message).to.contain(message);
+  }
+}
+
 // ---- small coroutines ----
 
 /** Sleeps `delay` seconds, then returns `v`. */
@@ -151,3 +168,19 @@ export function* closedPort(): Coroutine<number> {
   yield* fromPromise(new Promise<void>((resolve) => s.close(() => resolve())));
   return port;
 }
+
+// ---- TLS ----
+
+const fixtures = path.join(__dirname, 'fixtures', 'tls');
+
+/**
+ * The TEST-ONLY certificates of spec/fixtures/tls (see its README): `cert`/`key` are
+ * CN=localhost (valid for localhost, 127.0.0.1 and ::1), self-signed, so a client trusts
+ * them with `{ ca: cert }`; `strangerCert`/`strangerKey` are a certificate nobody trusts.
+ */
+export const testTls = {
+  cert: fs.readFileSync(path.join(fixtures, 'localhost.crt')),
+  key: fs.readFileSync(path.join(fixtures, 'localhost.key')),
+  strangerCert: fs.readFileSync(path.join(fixtures, 'stranger.crt')),
+  strangerKey: fs.readFileSync(path.join(fixtures, 'stranger.key')),
+};

@@ -18,7 +18,7 @@ import {
   type Transport,
 } from '../lib';
 import { ConnectionResetError as TransportsConnectionResetError } from '../lib/transports';
-import { arun, closedPort, hostPause } from './support';
+import { arun, catching, closedPort, hostPause } from './support';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -634,5 +634,102 @@ describe('transports: protocols over real sockets', function () {
     expect(e).to.be.instanceOf(OSError);
     expect(e.name).to.equal('ConnectionResetError');
     expect(e.code).to.equal(null); // set when it comes from the system (spec/os-errors.spec.ts)
+  });
+});
+
+describe('transports: connection options (localAddr, family, happyEyeballsDelay)', function () {
+  this.timeout(20000);
+
+  it('localAddr picks the local end: [host, port] or { address, port }; a name is resolved', async () => {
+    await arun(
+      (function* (): Coroutine<void> {
+        const loop = getRunningLoop();
+        const srv = yield* serve(() => new Recorder());
+        const localPort = yield* closedPort(); // free a moment ago
+        const [t1] = yield* loop.createConnection(() => new Recorder(), '127.0.0.1', srv.port, { localAddr: ['127.0.0.1', localPort] });
+        expect(t1.getExtraInfo('sockname')).to.deep.include({ address: '127.0.0.1', port: localPort });
+        yield* hostPause(5);
+        expect(srv.protocols[0].transport.getExtraInfo('peername')?.port).to.equal(localPort); // the server sees it
+        const [t2] = yield* loop.createConnection(() => new Recorder(), '127.0.0.1', srv.port, { localAddr: { address: '127.0.0.1', port: 0 } });
+        expect(t2.getExtraInfo('sockname')?.address).to.equal('127.0.0.1');
+        expect(t2.getExtraInfo('sockname')?.port).to.not.equal(0);
+        const [t3] = yield* loop.createConnection(() => new Recorder(), '127.0.0.1', srv.port, { localAddr: ['localhost', 0], family: 4 });
+        expect(t3.getExtraInfo('sockname')?.address).to.equal('127.0.0.1');
+        for (const t of [t1, t2, t3]) t.close();
+        srv.close();
+      })(),
+    );
+  });
+
+  it('a localAddr that cannot be had is the OS error: a port in use, an address not ours', async () => {
+    await arun(
+      (function* (): Coroutine<void> {
+        const loop = getRunningLoop();
+        const srv = yield* serve(() => new Recorder());
+        const inUse = yield* catching(loop.createConnection(() => new Recorder(), '127.0.0.1', srv.port, { localAddr: ['127.0.0.1', srv.port] }));
+        expect(inUse).to.have.property('code', 'EADDRINUSE');
+        const notOurs = yield* catching(loop.createConnection(() => new Recorder(), '127.0.0.1', srv.port, { localAddr: ['192.0.2.1', 0] })); // TEST-NET-1
+        expect(notOurs).to.have.property('code', 'EADDRNOTAVAIL');
+        srv.close();
+      })(),
+    );
+  });
+
+  it('family restricts what the host resolves to: 4 or AF_INET (2), 6 or AF_INET6 (10)', async () => {
+    await arun(
+      (function* (): Coroutine<void> {
+        const loop = getRunningLoop();
+        const srv4 = yield* serve(() => new Recorder());
+        for (const family of [4, 2]) {
+          const [t] = yield* loop.createConnection(() => new Recorder(), 'localhost', srv4.port, { family });
+          expect(t.getExtraInfo('peername')?.family).to.equal('IPv4');
+          t.close();
+        }
+        // An IPv6-only server on ::1; 'localhost' asked for as IPv6 is ::1 where the system says so.
+        const server6 = yield* loop.createServer(() => new Recorder(), '::1', 0);
+        for (const family of [6, 10]) {
+          const [t] = yield* loop.createConnection(() => new Recorder(), '::1', server6.address().port, { family });
+          expect(t.getExtraInfo('peername')).to.deep.include({ family: 'IPv6', address: '::1' });
+          t.close();
+        }
+        // The IPv4 server is not reachable as IPv6: no IPv6 address for localhost here (ENOTFOUND), or ::1 with nobody on that port.
+        const err = yield* catching(loop.createConnection(() => new Recorder(), 'localhost', srv4.port, { family: 6 }));
+        expect((err as { code?: string }).code).to.be.oneOf(['ENOTFOUND', 'ECONNREFUSED', 'EAI_NODATA', 'EAI_ADDRFAMILY']);
+        srv4.close();
+        server6.close();
+      })(),
+    );
+  });
+
+  it('happyEyeballsDelay connects (Node\'s autoSelectFamily does the racing) and is checked', async () => {
+    await arun(
+      (function* (): Coroutine<void> {
+        const loop = getRunningLoop();
+        const srv = yield* serve(() => new Recorder());
+        for (const happyEyeballsDelay of [0.25, 0, null]) {
+          const [t] = yield* loop.createConnection(() => new Recorder(), 'localhost', srv.port, { happyEyeballsDelay });
+          expect(t.getExtraInfo('peername')?.port).to.equal(srv.port);
+          t.close();
+        }
+        expect(() => loop.createConnection(() => new Recorder(), 'localhost', srv.port, { happyEyeballsDelay: -1 })).to.throw(ValueError, 'happyEyeballsDelay must be >= 0');
+        expect(() => loop.createConnection(() => new Recorder(), 'localhost', srv.port, { happyEyeballsDelay: '1' as never })).to.throw(TypeError, 'happyEyeballsDelay must be a number of seconds');
+        srv.close();
+      })(),
+    );
+  });
+
+  it('checks the options at the call: unknown keys, family, localAddr', () => {
+    const loop = new EventLoop({ clock: 'virtual' });
+    const f = () => new Recorder();
+    expect(() => loop.createConnection(f, 'h', 1, { locaAddr: ['x', 0] } as never)).to.throw(
+      TypeError,
+      "createConnection() got an unexpected option 'locaAddr' (it takes 'ssl', 'serverHostname', 'sslHandshakeTimeout', 'localAddr', 'family', 'happyEyeballsDelay')",
+    );
+    expect(() => loop.createConnection(f, 'h', 1, null as never)).to.throw(TypeError, 'createConnection() options must be an object, got null');
+    expect(() => loop.createConnection(f, 'h', 1, { family: 5 })).to.throw(ValueError, 'family must be 0 (any), 4 or 6');
+    expect(() => loop.createConnection(f, 'h', 1, { localAddr: 'here' as never })).to.throw(TypeError, "localAddr must be [host, port] or { address, port }, got 'here'");
+    expect(() => loop.createConnection(f, 'h', 1, { localAddr: ['127.0.0.1', 70000] })).to.throw(ValueError, 'port must be 0-65535');
+    expect(loop.createConnection(f, 'h', 1, undefined)).to.have.property('next'); // no options: fine (not run)
+    loop.close();
   });
 });
