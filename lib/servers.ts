@@ -413,7 +413,7 @@ export function* serveTcp(loop: EventLoop, protocolFactory: () => Protocol, plan
   const targets: net.ListenOptions[] = [];
   const seen = new Set<string>();
   for (const host of plan.hosts) {
-    const found = host === undefined || net.isIP(host) ? [{ address: host }] : yield* fromPromise(dns.promises.lookup(host, { all: true }), loop);
+    const found = host === undefined || net.isIP(host) ? [{ address: host }] : yield* fromPromise(resolve(host), loop);
     for (const { address } of found) {
       if (seen.has(String(address))) continue;
       seen.add(String(address));
@@ -436,6 +436,11 @@ export function* serveTcp(loop: EventLoop, protocolFactory: () => Protocol, plan
     yield; // one turn, as asyncio does
   }
   return server;
+}
+
+/** All the addresses of a host name (a failure as Python's socket.gaierror, an OSError). */
+function resolve(host: string): Promise<dns.LookupAddress[]> {
+  return dns.promises.lookup(host, { all: true }).catch((e: unknown) => Promise.reject(fromNodeError(e)));
 }
 
 /** @internal Makes one listening socket: a host wait until Node listens (or fails: EADDRINUSE…). */

@@ -31,7 +31,8 @@ import * as tls from 'node:tls';
 import type { EventLoop } from './loop';
 import type { Coroutine } from './futures';
 import { watchEnd } from './early-eof';
-import { ValueError } from './exceptions';
+import { ConnectionAbortedError, ConnectionResetError, ValueError } from './exceptions';
+import { fromNodeError } from './os-errors';
 import { repr } from './repr';
 
 /**
@@ -204,16 +205,17 @@ export function handshake(loop: EventLoop, sock: tls.TLSSocket, serverSide: bool
   const onSecure = (): void => {
     const options = sock as unknown as { _requestCert?: boolean; _rejectUnauthorized?: boolean };
     const rejected = serverSide && options._requestCert && options._rejectUnauthorized !== false ? clientCertError(sock) : null;
-    finish(rejected === null ? null : sslError(rejected), true);
+    finish(rejected === null ? null : fromNodeError(rejected), true);
   };
-  const onError = (err: Error): void => finish(sslError(err), true);
+  // Node's error in Python's words: SSLCertVerificationError "[SSL: CERTIFICATE_VERIFY_FAILED] …", SSLError, ConnectionResetError…
+  const onError = (err: Error): void => finish(fromNodeError(err), true);
   const onClose = (): void => finish(connectionLost(), true);
   sock.once(secureEvent, onSecure);
   sock.on('error', onError);
   sock.once('close', onClose);
   sock.once('end', onClose); // the peer's EOF mid-handshake (a half-open socket would not close by itself)
   const timer = loop.callLater(timeout, () => {
-    finish(tlsError('ConnectionAbortedError', `SSL handshake is taking longer than ${seconds(timeout)} seconds: aborting the connection`, null, { code: 'ECONNABORTED' }), true);
+    finish(new ConnectionAbortedError(`SSL handshake is taking longer than ${seconds(timeout)} seconds: aborting the connection`), true);
   });
   return () => finish(connectionLost(), false);
 }
@@ -245,69 +247,7 @@ export function tlsExtraInfo(sock: tls.TLSSocket): Record<string, unknown> {
 
 // ---- errors ----
 
-/** Extra fields of a TLS error, as Python's ssl errors have them. */
-interface TLSErrorFields {
-  code?: string;
-  library?: string;
-  reason?: string;
-  verifyCode?: string;
-  verifyMessage?: string;
-}
-
-/**
- * The one place TLS errors are made. Python's classes for them
- * (ssl.SSLError, ssl.SSLCertVerificationError, ConnectionAbortedError) are
- * not in tulip yet: until they are, an error of the failure carries the
- * Python class's name as its `name`, and switching to the classes is this
- * one line.
- */
-function tlsError(name: 'SSLError' | 'SSLCertVerificationError' | 'ConnectionAbortedError', message: string, cause: Error | null, fields: TLSErrorFields): Error {
-  const err = Object.assign(new Error(message, cause === null ? undefined : { cause }), fields);
-  err.name = name;
-  return err;
-}
-
-/** @internal The peer went away mid-handshake (Node reported no error): an OS-style reset, as Python's ConnectionResetError. */
-export function connectionLost(): Error {
-  return Object.assign(new Error('Connection lost during the TLS handshake'), { code: 'ECONNRESET' });
-}
-
-/** OpenSSL's certificate verification failures, as Node names them (X509_V_ERR_… without the prefix). */
-const VERIFY_FAILURE = /^(UNABLE_TO_|CERT_|CRL_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERROR_IN_|INVALID_CA|INVALID_PURPOSE|PATH_LENGTH_EXCEEDED|HOSTNAME_MISMATCH)/;
-
-/**
- * @internal Node's error from a TLS handshake in Python's words: a failed
- * verification is SSLCertVerificationError "[SSL: CERTIFICATE_VERIFY_FAILED]
- * certificate verify failed: <reason>", an OpenSSL error is SSLError
- * "[SSL: <REASON>] <reason>" (Python adds the C source line, `(_ssl.c:1020)`,
- * which has no meaning here). Other errors (a reset) stay Node's.
- */
-export function sslError(err: Error): Error {
-  const code = (err as NodeJS.ErrnoException).code ?? '';
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    const host = String((err as { host?: unknown }).host ?? '');
-    const verifyMessage = `${net.isIP(host) ? 'IP address' : 'Hostname'} mismatch, certificate is not valid for '${host}'.`;
-    return tlsError('SSLCertVerificationError', `[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: ${verifyMessage}`, err, {
-      code,
-      library: 'SSL',
-      reason: 'CERTIFICATE_VERIFY_FAILED',
-      verifyCode: 'HOSTNAME_MISMATCH',
-      verifyMessage,
-    });
-  }
-  if (VERIFY_FAILURE.test(code)) {
-    return tlsError('SSLCertVerificationError', `[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: ${err.message}`, err, {
-      code,
-      library: 'SSL',
-      reason: 'CERTIFICATE_VERIFY_FAILED',
-      verifyCode: code,
-      verifyMessage: err.message,
-    });
-  }
-  if (code.startsWith('ERR_SSL_')) {
-    const reason = code.slice('ERR_SSL_'.length);
-    const text = (err as { reason?: unknown }).reason;
-    return tlsError('SSLError', `[SSL: ${reason}] ${typeof text === 'string' ? text : reason.toLowerCase().replace(/_/g, ' ')}`, err, { code, library: 'SSL', reason });
-  }
-  return err;
+/** @internal The peer went away mid-handshake without an error from Node: Python's ConnectionResetError. */
+export function connectionLost(): ConnectionResetError {
+  return new ConnectionResetError('Connection lost during the TLS handshake');
 }

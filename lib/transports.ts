@@ -667,7 +667,7 @@ export function* connectStream(loop: EventLoop, plan: ConnectPlan): Coroutine<[n
   const target = plan.target;
   if (plan.localHost !== undefined) {
     const tcp = target as net.TcpNetConnectOpts;
-    const found = yield* fromPromise(dns.promises.lookup(plan.localHost, { family: tcp.family || undefined }), loop);
+    const found = yield* fromPromise(dns.promises.lookup(plan.localHost, { family: tcp.family || undefined }).catch((e: unknown) => Promise.reject(fromNodeError(e))), loop);
     tcp.localAddress = found.address;
   }
   const sock = yield* connectSocket(loop, target);

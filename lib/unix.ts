@@ -150,13 +150,7 @@ function isAbstract(path: string): boolean {
 function* serveUnix(loop: EventLoop, protocolFactory: () => Protocol, plan: UnixListenPlan): Coroutine<Server<string>> {
   const { path } = plan;
   if (!isAbstract(path)) removeStaleSocket(path);
-  let listener: net.Server;
-  try {
-    listener = yield* listen(loop, { path, backlog: plan.backlog });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw addressInUse(path, e as Error);
-    throw e;
-  }
+  const listener = yield* listen(loop, { path, backlog: plan.backlog }); // a path taken: OSError "Address '…' is already in use"
   // The inode tells later whether the file at the path is still ours (asyncio 3.13's cleanup rule).
   let inode: number | null = null;
   if (plan.cleanupSocket && !isAbstract(path)) {
@@ -181,13 +175,6 @@ function removeStaleSocket(path: string): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') console.error(`Unable to check or remove stale UNIX socket ${repr(path)}: ${repr(err)}`);
   }
-}
-
-/** Python's message for a path that is taken by something that is not a socket. */
-function addressInUse(path: string, cause: Error): Error {
-  const err = Object.assign(new Error(`[Errno 98] Address ${repr(path)} is already in use`, { cause }), { code: 'EADDRINUSE', errno: 98 });
-  err.name = 'OSError';
-  return err;
 }
 
 /**

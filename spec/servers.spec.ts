@@ -5,6 +5,7 @@ import * as net from 'node:net';
 import {
   CancelledError,
   EventLoop,
+  OSError,
   RuntimeError,
   Server,
   ValueError,
@@ -387,6 +388,16 @@ describe('servers: options (several hosts, startServing, reuseAddress, reusePort
         w.close();
         everywhere.close();
         yield* everywhere.waitClosed();
+      })(),
+    );
+  });
+
+  it('a host name that does not resolve: Python\'s socket.gaierror, an OSError', async () => {
+    await arun(
+      (function* (): Coroutine<void> {
+        const err = yield* catching(startServer(answerThenHold, ['127.0.0.1', 'no-such-host.invalid'], 0));
+        expect(err).to.be.instanceOf(OSError);
+        expect((err as OSError).code).to.be.oneOf(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL']);
       })(),
     );
   });

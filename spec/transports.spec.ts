@@ -669,7 +669,9 @@ describe('transports: connection options (localAddr, family, happyEyeballsDelay)
         const inUse = yield* catching(loop.createConnection(() => new Recorder(), '127.0.0.1', srv.port, { localAddr: ['127.0.0.1', srv.port] }));
         expect(inUse).to.have.property('code', 'EADDRINUSE');
         const notOurs = yield* catching(loop.createConnection(() => new Recorder(), '127.0.0.1', srv.port, { localAddr: ['192.0.2.1', 0] })); // TEST-NET-1
-        expect(notOurs).to.have.property('code', 'EADDRNOTAVAIL');
+        expect(notOurs).to.be.instanceOf(OSError).with.property('code', 'EADDRNOTAVAIL');
+        const noName = yield* catching(loop.createConnection(() => new Recorder(), '127.0.0.1', srv.port, { localAddr: ['no-such-host.invalid', 0] }));
+        expect(noName).to.be.instanceOf(OSError);
         srv.close();
       })(),
     );

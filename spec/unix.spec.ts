@@ -7,7 +7,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import {
+  ConnectionRefusedError,
   EventLoop,
+  FileNotFoundError,
+  OSError,
+  SSLCertVerificationError,
   PIPE,
   ValueError,
   createSubprocessExec,
@@ -105,7 +109,7 @@ describe('unix: Unix domain sockets', function () {
         child.kill(); // SIGKILL: nobody removes its socket file
         yield* child.wait();
         expect(fs.statSync(where).isSocket()).to.equal(true);
-        expect(yield* catching(openUnixConnection(where))).to.have.property('code', 'ECONNREFUSED'); // stale: nobody listens
+        expect(yield* catching(openUnixConnection(where))).to.be.instanceOf(ConnectionRefusedError); // stale: nobody listens
         const server = yield* startUnixServer(echo, where);
         const [r, w] = yield* openUnixConnection(where);
         w.write('fresh\n');
@@ -123,7 +127,7 @@ describe('unix: Unix domain sockets', function () {
         const where = path.join(dir, 'regular-file');
         fs.writeFileSync(where, 'precious');
         const err = (yield* catching(startUnixServer(echo, where))) as Error;
-        expect(err.name).to.equal('OSError');
+        expect(err).to.be.instanceOf(OSError);
         expect(err.message).to.equal(`[Errno 98] Address '${where}' is already in use`);
         expect(err).to.include({ code: 'EADDRINUSE', errno: 98 });
         expect(fs.readFileSync(where, 'utf8')).to.equal('precious');
@@ -155,10 +159,10 @@ describe('unix: Unix domain sockets', function () {
     );
   });
 
-  it('no server at the path: the OS error (ENOENT)', async () => {
+  it('no server at the path: FileNotFoundError (ENOENT)', async () => {
     await arun(
       (function* (): Coroutine<void> {
-        expect(yield* catching(openUnixConnection(path.join(dir, 'nobody.sock')))).to.have.property('code', 'ENOENT');
+        expect(yield* catching(openUnixConnection(path.join(dir, 'nobody.sock')))).to.be.instanceOf(FileNotFoundError).with.property('code', 'ENOENT');
         const loop = getRunningLoop();
         expect(yield* catching(loop.createUnixConnection(() => ({}), path.join(dir, 'missing', 'x.sock')))).to.have.property('code', 'ENOENT');
       })(),
@@ -180,7 +184,7 @@ describe('unix: Unix domain sockets', function () {
         w.write('secret\n');
         expect(dec(yield* r.readline())).to.equal('secret\n');
         const wrong = (yield* catching(openUnixConnection(where, { ssl: { ca: cert }, serverHostname: 'example.com' }))) as Error;
-        expect(wrong.name).to.equal('SSLCertVerificationError');
+        expect(wrong).to.be.instanceOf(SSLCertVerificationError);
         w.close();
         server.close();
         yield* server.waitClosed();
