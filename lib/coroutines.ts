@@ -13,6 +13,7 @@ import { _getRunningLoop } from './events';
 import { captureStack, type Coroutine, type Suspension } from './futures';
 import { callableName } from './repr';
 import type { EventLoop } from './loop';
+import type { LostEntry } from './lost-reports';
 
 /** One frame of a suspended task, as `task.getStack()` reports it. */
 export interface Frame {
@@ -31,7 +32,8 @@ export class CoroutineCall<T = unknown> implements Iterable<Suspension> {
   /** @internal Set by `yield*` (the iterator), so a plain `yield call` can be told apart. */
   _awaited = false;
   /** @internal */ _started = false;
-  /** @internal The loop that reports it if it is never awaited (debug mode). */ _loop: EventLoop | null = null;
+  /** @internal Debug mode: its registration with the loop, which reports it if it is never awaited (lib/lost-reports.ts). */
+  _unawaited: { loop: EventLoop; entry: LostEntry<CoroutineCall<unknown>> } | null = null;
 
   /** @internal Made by the functions `coroutine()` returns. */
   constructor(
@@ -53,9 +55,17 @@ export class CoroutineCall<T = unknown> implements Iterable<Suspension> {
   /** @internal Creates the generator; a call runs at most once (Python: "cannot reuse already awaited coroutine"). */
   _start(): Coroutine<T> {
     if (this._started) throw new RuntimeError(`cannot reuse already awaited coroutine ${this}`);
-    this._started = true;
-    if (this._loop !== null) this._loop._unawaited.delete(this);
+    this._close();
     return this.fn.apply(this.thisArg, this.args);
+  }
+
+  /** @internal Marks the call as used — started, or (Python's `coro.close()`) dropped unstarted: it will not run, and is not reported as never awaited. */
+  _close(): void {
+    this._started = true;
+    const unawaited = this._unawaited;
+    if (unawaited === null) return;
+    this._unawaited = null;
+    unawaited.loop._unawaited.delete(unawaited.entry);
   }
 
   /** @internal */
@@ -92,8 +102,9 @@ export function coroutine<A extends unknown[], T>(fn: (...args: A) => Coroutine<
     const loop = _getRunningLoop();
     if (loop !== null && loop._debug) {
       const call = new CoroutineCall<T>(fn, this, args, name, callSite(wrapper));
-      call._loop = loop;
-      loop._unawaited.add(call); // removed when started; reported at close otherwise
+      // Removed when started; reported if it is collected first, or at close.
+      const message = `coroutine '${name}' was never awaited${call.calledAt ? ` (called at ${call.calledAt})` : ''}`;
+      call._unawaited = { loop, entry: loop._unawaited.add(call, { message }) };
       return call;
     }
     return new CoroutineCall<T>(fn, this, args, name, null);

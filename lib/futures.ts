@@ -10,7 +10,8 @@
 import { CancelledError, InvalidStateError, RuntimeError } from './exceptions';
 import { _getRunningLoop, getEventLoop } from './events';
 import { repr } from './repr';
-import type { EventLoop } from './loop';
+import type { EventLoop, ExceptionContext } from './loop';
+import type { LostEntry } from './lost-reports';
 
 declare const suspensionBrand: unique symbol;
 
@@ -79,8 +80,13 @@ export class Future<T = unknown> implements Iterable<Suspension> {
   /** @internal */ _cancelMessage: string | undefined = undefined;
   /** @internal The CancelledError a Task's coroutine raised, re-raised once by result(). */
   _cancelledExc: CancelledError | null = null;
-  /** @internal An exception nobody has looked at yet (reported at loop close). */
-  _logTraceback = false;
+  /**
+   * @internal Python's `_log_traceback`: set while the exception is one
+   * nobody has looked at yet — it is then the loop's weak registration
+   * (lib/lost-reports.ts), which reports it if the future is collected or
+   * the loop closes first. Null otherwise.
+   */
+  _logTraceback: LostEntry<Future<unknown>> | null = null;
   /**
    * @internal Python's `_asyncio_future_blocking`: set by the `yield*` protocol
    * just before the Future is yielded, so a Task can tell `yield* fut` (set)
@@ -158,8 +164,9 @@ export class Future<T = unknown> implements Iterable<Suspension> {
     }
     this._exception = exception;
     this._state = FINISHED;
-    this._logTraceback = true;
-    this._loop._unretrieved.add(this);
+    const context: ExceptionContext = { message: `${this._className()} exception was never retrieved`, exception };
+    if (this._sourceTraceback) context.sourceTraceback = this._sourceTraceback;
+    this._logTraceback = this._loop._unretrieved.add(this, context);
     this._scheduleCallbacks();
   }
 
@@ -258,10 +265,12 @@ export class Future<T = unknown> implements Iterable<Suspension> {
     return `finished result=${repr(this._result)}`;
   }
 
-  /** @internal */
+  /** @internal The exception was looked at: nothing to report any more. */
   _retrieved(): void {
-    this._logTraceback = false;
-    this._loop._unretrieved.delete(this);
+    const entry = this._logTraceback;
+    if (entry === null) return;
+    this._logTraceback = null;
+    this._loop._unretrieved.delete(entry);
   }
 
   /**
@@ -278,7 +287,10 @@ export class Future<T = unknown> implements Iterable<Suspension> {
     return new CancelledError(this._cancelMessage ?? '');
   }
 
-  /** @internal Callbacks always go through callSoon, in registration order. */
+  /**
+   * @internal CPython's `Future.__schedule_callbacks`: callbacks always go
+   * through callSoon, never run inline, in registration order.
+   */
   _scheduleCallbacks(): void {
     const cb0 = this._callback0;
     const rest = this._callbacks;

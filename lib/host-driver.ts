@@ -18,6 +18,7 @@
  */
 import { RuntimeError } from './exceptions';
 import { _getRunningLoop, _setRunningLoop } from './events';
+import { sourcesBusy } from './host-waits';
 import type { EventLoop } from './loop';
 
 // The async driver lets Node poll its I/O at least this often, even while busy.
@@ -70,7 +71,7 @@ export function runInHost(loop: EventLoop): Promise<void> {
             const deadline = loop._nextDeadline();
             if (deadline !== null && deadline <= loop.time() + loop._clockResolution) {
               // A timer is due already: no waiting.
-            } else if (deadline !== null && loop._clock.advanceTo !== undefined && loop._hostWaits === 0 && !loop._sourcesBusy()) {
+            } else if (deadline !== null && loop._clock.advanceTo !== undefined && loop._hostWaits === 0 && !sourcesBusy(loop)) {
               // Virtual time jumps, but never past real I/O that is still outstanding.
               const t0 = loop.time();
               if (loop._instrumented) loop._emit('beforeWait', deadline - t0);

@@ -10,11 +10,25 @@
  *   4. run exactly the callbacks that are in the deque now; callbacks they
  *      schedule run in the next iteration, so nothing can starve the timers.
  *
- * Only step 2 differs between the two drivers. The synchronous driver
- * (`runUntilComplete`, `runForever`) waits on its clock: a virtual clock
- * jumps, the real clock blocks the thread. The async driver
- * (`runUntilCompleteAsync`, `runForeverAsync`, in lib/host-driver.ts) hands
- * the waiting to Node, so sockets, child processes and promises can wake the loop.
+ * Only step 2 differs between the two drivers:
+ *
+ *   synchronous (runForever)            async (runForeverAsync, lib/host-driver.ts)
+ *   for (;;) {                          tick() {
+ *     if (!_readyToRun())                 for (;;) {
+ *       _waitSync(_nextDeadline());         if (!_readyToRun()) jump a virtual clock,
+ *     _runReady();                            or return to Node until a deadline/callSoon;
+ *     if (_stopping) break;                 _runReady(); if (_stopping) finish;
+ *   }                                       every few ms: return to Node (setImmediate);
+ *                                         } }
+ *
+ * The synchronous driver waits on its clock: a virtual clock jumps, the real
+ * clock blocks the thread. The async driver hands the waiting to Node, so
+ * sockets, child processes and promises can wake the loop. Around the loop
+ * proper, in their own files: what an idle loop waits for besides timers
+ * (lib/host-waits.ts), the default executor (lib/default-executor.ts), what
+ * is reported when failures are lost (lib/lost-reports.ts), the exception
+ * handler (lib/exception-handler.ts), instruments (lib/instruments.ts),
+ * seeded scheduling (lib/shuffle.ts).
  */
 import { Deque } from './deque';
 import { Heap } from './heap';
@@ -26,62 +40,19 @@ import type { CoroutineCall } from './coroutines';
 import { makeClock, type Clock } from './clocks';
 import { _getRunningLoop, _setRunningLoop } from './events';
 import { runInHost, wakeHost } from './host-driver';
+import { addWaitSource, holdHostWait, pollSources, sourcesBusy, type WaitSource } from './host-waits';
+import { runInExecutor, setDefaultExecutor, shutdownDefaultExecutor, type Executor, type ExecutorFactory, type ExecutorFunction } from './default-executor';
+import { ReportIfLost, reportAtClose } from './lost-reports';
+import { callExceptionHandler, formatExceptionContext, type ExceptionContext, type ExceptionHandler } from './exception-handler';
+import { addInstrument, emitHook, removeInstrument, type Instrument } from './instruments';
+import { seededRandom, shuffleBatch } from './shuffle';
 import { RuntimeError, ValueError } from './exceptions';
 import { callableName, repr } from './repr';
 
-/**
- * Hooks into the loop's life (tulip's own; see `lib/inspect`). Each is
- * optional. An instrument that throws is reported to the exception handler
- * and removed; the program goes on.
- */
-export interface Instrument {
-  taskCreated?(task: Task<unknown>): void;
-  beforeTaskStep?(task: Task<unknown>): void;
-  /** `yielded`: what the coroutine suspended on (a Future, undefined for a bare yield or when it finished). */
-  afterTaskStep?(task: Task<unknown>, yielded: unknown): void;
-  taskDone?(task: Task<unknown>): void;
-  callbackScheduled?(handle: Handle): void;
-  beforeCallback?(handle: Handle): void;
-  afterCallback?(handle: Handle): void;
-  timerScheduled?(handle: TimerHandle): void;
-  /** The loop is about to wait: `timeout` seconds of loop time, or null for no limit. */
-  beforeWait?(timeout: number | null): void;
-  /** The wait is over, after `waited` seconds of loop time. */
-  afterWait?(waited: number): void;
-}
-
-/** What the exception handler receives (CPython's context dict). */
-export interface ExceptionContext {
-  message: string;
-  exception?: unknown;
-  future?: Future<unknown>;
-  task?: Task<unknown>;
-  handle?: Handle;
-  sourceTraceback?: string;
-  [key: string]: unknown;
-}
-
-/** `loop.setExceptionHandler(handler)`: called with the loop and the context. */
-export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
-
-/** A function an executor runs: self-contained (sent by its source text), or `{ module, export }`. */
-export type ExecutorFunction = ((...args: any[]) => unknown) | { module: string; export: string };
-
-/** A pool that runs functions off the loop's thread (concurrent.futures.Executor). */
-export interface Executor {
-  submit<T>(loop: EventLoop, fn: ExecutorFunction, args: unknown[]): Future<T>;
-  shutdown(): void;
-}
-
-/**
- * Something besides timers that can wake an idle loop and that the
- * synchronous driver can wait for (the executor's worker threads): while
- * `busy()`, an idle loop blocks on its wake-up cell, then calls `poll()`.
- */
-export interface WaitSource {
-  busy(): boolean;
-  poll(): void;
-}
+export type { Executor, ExecutorFunction } from './default-executor';
+export type { WaitSource } from './host-waits';
+export type { ExceptionContext, ExceptionHandler } from './exception-handler';
+export type { Instrument } from './instruments';
 
 /** Options of `new EventLoop()` (and of policies, `run`, `runSync`, `Runner`). */
 export interface EventLoopOptions {
@@ -101,18 +72,7 @@ const MIN_SCHEDULED_TIMER_HANDLES = 100;
 const MIN_CANCELLED_TIMER_HANDLES_FRACTION = 0.5;
 
 function runUntilCompleteCallback(fut: Future<unknown>): void {
-  fut._loop.stop();
-}
-
-/** A small seeded PRNG (mulberry32): the same seed, the same schedule. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  fut.getLoop().stop();
 }
 
 /**
@@ -127,11 +87,12 @@ function seededRandom(seed: number): () => number {
  */
 export class EventLoop {
   /** @internal Set by lib/executors.ts (Node only): makes the default worker pool. */
-  static _defaultExecutorFactory: ((maxWorkers: number | undefined) => Executor) | null = null;
+  static _defaultExecutorFactory: ExecutorFactory | null = null;
 
   /** Callbacks slower than this many seconds are reported in debug mode. */
   slowCallbackDuration = 0.1;
 
+  // The loop proper.
   /** @internal */ _ready = new Deque<Handle>();
   /** @internal */ _scheduled = new Heap<TimerHandle>(timerBefore);
   /** @internal */ _timerCancelledCount = 0;
@@ -146,26 +107,31 @@ export class EventLoop {
   /** @internal */ _taskFactory: TaskFactory | null = null;
   /** @internal */ _instruments: Instrument[] = [];
   /** @internal The one check the hot paths make before calling instruments. */ _instrumented = false;
+  /** @internal */ _random: (() => number) | null = null;
+  /** @internal The seed of `_random`, shown by toString() and deadlock reports so a failing schedule can be replayed. */
+  _shuffleSeed: number | null = null;
+  // Tasks, and what is reported if lost (lib/lost-reports.ts).
+  /** @internal */ _currentTask: Task<unknown> | null = null;
+  /** @internal Unfinished tasks (allTasks). */ _tasks = new Set<Task<unknown>>();
+  /** @internal Futures whose exception nobody has read yet, held weakly. */
+  _unretrieved = new ReportIfLost<Future<unknown>>(this, 'future');
+  /** @internal `coroutine()` calls made in debug mode and not yet awaited, held weakly. */
+  _unawaited = new ReportIfLost<CoroutineCall<unknown>>(this, 'coroutine');
+  /** @internal The future runUntilComplete waits for (for deadlock reports). */ _awaiting: Future<unknown> | null = null;
+  // What an idle loop may wait for besides its timers (lib/host-waits.ts).
   /** @internal Outstanding waits only Node can end (promises, sockets, child processes). */ _hostWaits = 0;
   /** @internal */ _waitSources = new Set<WaitSource>();
   /** @internal Worker threads notify this cell to wake a blocked synchronous loop. */
   _wake = new Int32Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(4) : new ArrayBuffer(4));
-  /** @internal */ _currentTask: Task<unknown> | null = null;
-  /** @internal Unfinished tasks (allTasks). */ _tasks = new Set<Task<unknown>>();
-  /** @internal Futures whose exception nobody has read yet. */ _unretrieved = new Set<Future<unknown>>();
-  /** @internal `coroutine()` calls made in debug mode and not yet awaited. */ _unawaited = new Set<CoroutineCall<unknown>>();
-  /** @internal */ _defaultExecutor: Executor | null = null;
-  /** @internal */ _executorShutdownCalled = false;
-  /** @internal */ _maxWorkers: number | undefined;
-  /** @internal */ _random: (() => number) | null = null;
-  /** @internal The seed of `_random`, shown by toString() and deadlock reports so a failing schedule can be replayed. */
-  _shuffleSeed: number | null = null;
-  /** @internal The future runUntilComplete waits for (for deadlock reports). */ _awaiting: Future<unknown> | null = null;
-  // The async driver's state while it waits in Node.
+  // The async driver's state while it waits in Node (lib/host-driver.ts).
   /** @internal */ _hostIdle = false;
   /** @internal */ _hostIdleSince = 0;
   /** @internal */ _hostTimer: ReturnType<typeof setTimeout> | null = null;
   /** @internal */ _hostTick: (() => void) | null = null;
+  // The default executor (lib/default-executor.ts).
+  /** @internal */ _defaultExecutor: Executor | null = null;
+  /** @internal */ _executorShutdownCalled = false;
+  /** @internal */ _maxWorkers: number | undefined;
 
   constructor(options: EventLoopOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError('EventLoop options must be an object');
@@ -189,90 +155,7 @@ export class EventLoop {
     if (options.exceptionHandler != null) this.setExceptionHandler(options.exceptionHandler);
   }
 
-  // ---- time and scheduling ----
-
-  /** The loop's time in seconds (its clock's; virtual time starts at 0). */
-  time(): number {
-    return this._clock.now();
-  }
-
-  /**
-   * Schedules `callback(...args)` for the next iteration; FIFO with the other
-   * ready callbacks. Returns a Handle that can cancel it.
-   */
-  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
-    this._checkClosed();
-    this._checkCallback(callback, 'callSoon');
-    const handle = new Handle(callback, args.length === 0 ? NO_ARGS : args, this);
-    this._enqueue(handle);
-    return handle;
-  }
-
-  /** Like callSoon, for host callbacks and other contexts: it also wakes a loop waiting in Node. */
-  callSoonThreadsafe<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
-    return this.callSoon(callback, ...args); // callSoon already wakes an idle async loop
-  }
-
-  /** Schedules `callback(...args)` after `delay` seconds; a negative delay means as soon as possible. */
-  callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
-    if (typeof delay !== 'number') throw new TypeError(`callLater() needs a delay in seconds (a number), got ${repr(delay)}`);
-    if (Number.isNaN(delay)) throw new ValueError('callLater(): the delay is NaN (not a number)');
-    return this._timer(this.time() + delay, callback, args, 'callLater');
-  }
-
-  /** Schedules `callback(...args)` at loop time `when`. */
-  callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
-    if (typeof when !== 'number') throw new TypeError(`callAt() needs a loop time (a number), got ${repr(when)}`);
-    if (Number.isNaN(when)) throw new ValueError('callAt(): the time is NaN (not a number)');
-    return this._timer(when, callback, args, 'callAt');
-  }
-
-  /** @internal The fast path futures and tasks use: one argument, no rest array. */
-  _callSoonWithArg(callback: (arg: any) => unknown, arg: unknown): Handle {
-    this._checkClosed();
-    const handle = new Handle(callback, null, this, arg);
-    this._enqueue(handle);
-    return handle;
-  }
-
-  private _enqueue(handle: Handle): void {
-    if (this._debug) handle._sourceTraceback = captureStack(EventLoop.prototype._enqueue);
-    this._ready.push(handle);
-    if (this._instrumented) this._emit('callbackScheduled', handle);
-    if (this._hostIdle) this._wakeHost();
-  }
-
-  private _timer(when: number, callback: (...args: any[]) => unknown, args: unknown[], method: string): TimerHandle {
-    this._checkClosed();
-    this._checkCallback(callback, method);
-    const timer = new TimerHandle(when, this._timerSeq++, callback, args.length === 0 ? NO_ARGS : args, this);
-    if (this._debug) timer._sourceTraceback = captureStack(EventLoop.prototype._timer);
-    this._scheduled.push(timer);
-    if (this._instrumented) this._emit('timerScheduled', timer);
-    if (this._hostIdle) this._wakeHost(); // the new timer may be the earliest
-    return timer;
-  }
-
-  /** @internal Called by TimerHandle.cancel() while the timer is in the heap. */
-  _timerHandleCancelled(): void {
-    this._timerCancelledCount++;
-  }
-
-  private _checkCallback(callback: unknown, method: string): void {
-    if (typeof callback !== 'function') {
-      throw new TypeError(`${method}() needs a function as its callback, got ${repr(callback)}`);
-    }
-    if (this._debug && callback.constructor?.name === 'GeneratorFunction') {
-      throw new TypeError(`coroutines cannot be used with ${method}(): wrap the call in a task instead, createTask(${callableName(callback)}())`);
-    }
-  }
-
-  /** @internal */
-  _checkClosed(): void {
-    if (this._closed) throw new RuntimeError('Event loop is closed');
-  }
-
-  // ---- one iteration ----
+  // ---- the loop proper: one iteration ----
 
   /**
    * @internal Step 1, and whether step 2 may be skipped: drops cancelled
@@ -318,7 +201,7 @@ export class EventLoop {
     }
     // Only what is ready now: callbacks scheduled by these run next iteration.
     const ntodo = ready.length;
-    if (this._random !== null && ntodo > 1) this._shuffleReady(ntodo);
+    if (this._random !== null && ntodo > 1) shuffleBatch(ready, ntodo, this._random);
     for (let i = 0; i < ntodo; i++) {
       const handle = ready.shift() as Handle;
       if (handle._cancelled) continue;
@@ -329,15 +212,15 @@ export class EventLoop {
     }
   }
 
+  /** Debug mode: runs the handle and warns when it took longer than `slowCallbackDuration`. */
   private _runTimed(handle: Handle): void {
     // CPython's _format_handle: a slow step of a Task is reported as the Task,
     // not as its anonymous step callback. Found before running: a task that
-    // finishes in this step leaves _tasks. (Debug mode only.)
+    // finishes in this step leaves _tasks.
     let task: Task<unknown> | null = null;
     if (handle._args === null) {
-      const cb = handle._callback;
       for (const t of this._tasks) {
-        if (t._stepFn === cb || t._wakeupFn === cb || t._throwFn === cb) {
+        if (t._ownsCallback(handle._callback)) {
           task = t;
           break;
         }
@@ -348,15 +231,6 @@ export class EventLoop {
     const dt = (performance.now() - t0) / 1000;
     if (dt >= this.slowCallbackDuration) {
       console.warn(`Executing ${task ?? handle} took ${dt.toFixed(3)} seconds`);
-    }
-  }
-
-  /** Seeded scheduling: a Fisher–Yates permutation of this iteration's batch. */
-  private _shuffleReady(n: number): void {
-    const random = this._random as () => number;
-    for (let i = n - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      if (j !== i) this._ready.swap(i, j);
     }
   }
 
@@ -371,7 +245,7 @@ export class EventLoop {
     try {
       for (;;) {
         if (!this._readyToRun()) this._waitSync(this._nextDeadline());
-        if (this._waitSources.size !== 0) this._pollSources();
+        if (this._waitSources.size !== 0) pollSources(this);
         this._runReady();
         if (this._stopping) break;
       }
@@ -380,6 +254,24 @@ export class EventLoop {
       this._running = false;
       _setRunningLoop(null);
     }
+  }
+
+  /** Step 2 on the synchronous driver: jump a virtual clock, or block the thread until the deadline or a worker's signal. */
+  private _waitSync(deadline: number | null): void {
+    if (this._hostWaits > 0) {
+      throw new RuntimeError(
+        `the synchronous driver cannot wait for host I/O: ${this._hostWaits} wait(s) only Node can end are outstanding ` +
+          '(a promise, a socket, a child process). Run this with the async driver instead: ' +
+          '`await run(main())` or `await loop.runUntilCompleteAsync(main())`, not runSync()/runUntilComplete().',
+      );
+    }
+    const busy = sourcesBusy(this);
+    if (!busy && deadline === null) throw new RuntimeError(this._describeDeadlock());
+    const t0 = this.time();
+    if (this._instrumented) this._emit('beforeWait', deadline === null ? null : Math.max(0, deadline - t0));
+    if (busy || this._clock.advanceTo === undefined) this._clock.block(deadline, this._wake);
+    else this._clock.advanceTo(deadline as number);
+    if (this._instrumented) this._emit('afterWait', this.time() - t0);
   }
 
   /**
@@ -395,6 +287,41 @@ export class EventLoop {
     }
     return this._resultOfRun(future);
   }
+
+  // ---- the async driver (lib/host-driver.ts) ----
+
+  /**
+   * Runs iterations until `stop()`, hosted in Node's event loop: when idle it
+   * hands the waiting to Node (timers, sockets, promises, workers), and even
+   * when busy it returns to Node every few milliseconds so I/O is polled.
+   */
+  runForeverAsync(): Promise<void> {
+    try {
+      this._checkClosed();
+      this._checkRunning();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return runInHost(this);
+  }
+
+  /** Like runUntilComplete, on the async driver. */
+  async runUntilCompleteAsync<T>(aw: Awaitable<T>): Promise<T> {
+    const future = this._startRunUntil(aw);
+    try {
+      await this.runForeverAsync();
+    } finally {
+      this._endRunUntil(future, aw);
+    }
+    return this._resultOfRun(future);
+  }
+
+  /** @internal Ends an async wait in Node: something was scheduled. */
+  _wakeHost(): void {
+    wakeHost(this);
+  }
+
+  // ---- both drivers ----
 
   /** The start of runUntilComplete(Async): the future to wait for, which stops the loop when done. */
   private _startRunUntil<T>(aw: Awaitable<T>): Future<T> {
@@ -420,32 +347,10 @@ export class EventLoop {
     return future.result();
   }
 
-  /** Step 2 on the synchronous driver. */
-  private _waitSync(deadline: number | null): void {
-    if (this._hostWaits > 0) {
-      throw new RuntimeError(
-        `the synchronous driver cannot wait for host I/O: ${this._hostWaits} wait(s) only Node can end are outstanding ` +
-          '(a promise, a socket, a child process). Run this with the async driver instead: ' +
-          '`await run(main())` or `await loop.runUntilCompleteAsync(main())`, not runSync()/runUntilComplete().',
-      );
-    }
-    const busy = this._sourcesBusy();
-    if (!busy && deadline === null) throw new RuntimeError(this._describeDeadlock());
-    const t0 = this.time();
-    if (this._instrumented) this._emit('beforeWait', deadline === null ? null : Math.max(0, deadline - t0));
-    if (busy || this._clock.advanceTo === undefined) this._clock.block(deadline, this._wake);
-    else this._clock.advanceTo(deadline as number);
-    if (this._instrumented) this._emit('afterWait', this.time() - t0);
-  }
-
-  /** @internal Is an executor job (a WaitSource) outstanding? */
-  _sourcesBusy(): boolean {
-    for (const source of this._waitSources) if (source.busy()) return true;
-    return false;
-  }
-
-  private _pollSources(): void {
-    for (const source of this._waitSources) source.poll();
+  /** @internal */
+  _checkRunning(): void {
+    if (this._running) throw new RuntimeError('This event loop is already running');
+    if (_getRunningLoop() !== null) throw new RuntimeError('Cannot run the event loop while another loop is running');
   }
 
   /** @internal The `deadlock:` message: what the run waits for, wait cycles, the task tree (lib/inspect/deadlock.ts). */
@@ -455,72 +360,95 @@ export class EventLoop {
     return formatDeadlock(this);
   }
 
-  // ---- the async driver ----
+  // ---- time and scheduling ----
 
-  /**
-   * Runs iterations until `stop()`, hosted in Node's event loop: when idle it
-   * hands the waiting to Node (timers, sockets, promises, workers), and even
-   * when busy it returns to Node every few milliseconds so I/O is polled.
-   * How: lib/host-driver.ts.
-   */
-  runForeverAsync(): Promise<void> {
-    try {
-      this._checkClosed();
-      this._checkRunning();
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return runInHost(this);
-  }
-
-  /** Like runUntilComplete, on the async driver. */
-  async runUntilCompleteAsync<T>(aw: Awaitable<T>): Promise<T> {
-    const future = this._startRunUntil(aw);
-    try {
-      await this.runForeverAsync();
-    } finally {
-      this._endRunUntil(future, aw);
-    }
-    return this._resultOfRun(future);
-  }
-
-  /** @internal Ends an async wait in Node: something was scheduled (see lib/host-driver.ts). */
-  _wakeHost(): void {
-    wakeHost(this);
+  /** The loop's time in seconds (its clock's; virtual time starts at 0). */
+  time(): number {
+    return this._clock.now();
   }
 
   /**
-   * @internal Counts a wait only Node can end (a promise, a socket, a child
-   * process); call the returned function once when it ends. The synchronous
-   * driver refuses to wait while any is outstanding, and a virtual clock
-   * does not jump past one.
+   * Schedules `callback(...args)` for the next iteration; FIFO with the other
+   * ready callbacks. Returns a Handle that can cancel it.
    */
-  _holdHostWait(): () => void {
-    this._hostWaits++;
-    let held = true;
-    return () => {
-      if (!held) return;
-      held = false;
-      this._hostWaits--;
-      if (this._hostIdle) this._wakeHost(); // a virtual clock may jump now
-    };
+  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
+    this._checkClosed();
+    this._checkCallback(callback, 'callSoon');
+    const handle = new Handle(callback, args.length === 0 ? NO_ARGS : args, this);
+    this._enqueue(handle);
+    return handle;
   }
 
-  /** @internal Registers a WaitSource (the executor's workers); returns its removal. */
-  _addWaitSource(source: WaitSource): () => void {
-    this._waitSources.add(source);
-    return () => {
-      this._waitSources.delete(source);
-    };
+  /** Like callSoon, for host callbacks and other contexts: it also wakes a loop waiting in Node. */
+  callSoonThreadsafe<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
+    return this.callSoon(callback, ...args); // callSoon already wakes an idle async loop
+  }
+
+  /** Schedules `callback(...args)` after `delay` seconds; a negative delay means as soon as possible. */
+  callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    if (typeof delay !== 'number') throw new TypeError(`callLater() needs a delay in seconds (a number), got ${repr(delay)}`);
+    if (Number.isNaN(delay)) throw new ValueError('callLater(): the delay is NaN (not a number)');
+    return this._timer(this.time() + delay, callback, args, 'callLater');
+  }
+
+  /** Schedules `callback(...args)` at loop time `when`. */
+  callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    if (typeof when !== 'number') throw new TypeError(`callAt() needs a loop time (a number), got ${repr(when)}`);
+    if (Number.isNaN(when)) throw new ValueError('callAt(): the time is NaN (not a number)');
+    return this._timer(when, callback, args, 'callAt');
+  }
+
+  /**
+   * @internal callSoon for the hot paths — a future's done callbacks, a
+   * task's steps: one argument, kept in the Handle itself, so no argument
+   * array is made per call (see Handle._arg), and no checks, as the callers
+   * are the library's own.
+   */
+  _callSoonWithArg(callback: (arg: any) => unknown, arg: unknown): Handle {
+    this._checkClosed();
+    const handle = new Handle(callback, null, this, arg);
+    this._enqueue(handle);
+    return handle;
+  }
+
+  private _enqueue(handle: Handle): void {
+    if (this._debug) handle._sourceTraceback = captureStack(EventLoop.prototype._enqueue);
+    this._ready.push(handle);
+    if (this._instrumented) this._emit('callbackScheduled', handle);
+    if (this._hostIdle) this._wakeHost();
+  }
+
+  private _timer(when: number, callback: (...args: any[]) => unknown, args: unknown[], method: string): TimerHandle {
+    this._checkClosed();
+    this._checkCallback(callback, method);
+    const timer = new TimerHandle(when, this._timerSeq++, callback, args.length === 0 ? NO_ARGS : args, this);
+    if (this._debug) timer._sourceTraceback = captureStack(EventLoop.prototype._timer);
+    this._scheduled.push(timer);
+    if (this._instrumented) this._emit('timerScheduled', timer);
+    if (this._hostIdle) this._wakeHost(); // the new timer may be the earliest
+    return timer;
+  }
+
+  /** @internal Called by TimerHandle.cancel() while the timer is in the heap. */
+  _timerHandleCancelled(): void {
+    this._timerCancelledCount++;
+  }
+
+  private _checkCallback(callback: unknown, method: string): void {
+    if (typeof callback !== 'function') {
+      throw new TypeError(`${method}() needs a function as its callback, got ${repr(callback)}`);
+    }
+    if (this._debug && callback.constructor?.name === 'GeneratorFunction') {
+      throw new TypeError(`coroutines cannot be used with ${method}(): wrap the call in a task instead, createTask(${callableName(callback)}())`);
+    }
+  }
+
+  /** @internal */
+  _checkClosed(): void {
+    if (this._closed) throw new RuntimeError('Event loop is closed');
   }
 
   // ---- running state ----
-
-  /** @internal */
-  _checkRunning(): void {
-    if (this._running) throw new RuntimeError('This event loop is already running');
-    if (_getRunningLoop() !== null) throw new RuntimeError('Cannot run the event loop while another loop is running');
-  }
 
   /** Makes the loop stop after the current iteration; called before a run, that run does one iteration. */
   stop(): void {
@@ -544,45 +472,13 @@ export class EventLoop {
   close(): void {
     if (this._running) throw new RuntimeError('Cannot close a running event loop');
     if (this._closed) return;
-    this._reportAtClose();
+    reportAtClose(this);
     this._closed = true;
     this._ready.clear();
     for (const t of this._scheduled.toArray()) t._scheduled = false;
     this._scheduled.clear();
     this._timerCancelledCount = 0;
-    this._executorShutdownCalled = true;
-    const executor = this._defaultExecutor;
-    this._defaultExecutor = null;
-    if (executor !== null) executor.shutdown();
-  }
-
-  /** "Never retrieved" and "never awaited" come at the latest at close: deterministic, unlike CPython's GC. */
-  private _reportAtClose(): void {
-    for (const fut of [...this._unretrieved]) {
-      fut._logTraceback = false;
-      const context: ExceptionContext = {
-        message: `${fut._className()} exception was never retrieved`,
-        exception: fut._exception,
-        future: fut,
-      };
-      if (fut._sourceTraceback) context.sourceTraceback = fut._sourceTraceback;
-      this.callExceptionHandler(context);
-    }
-    this._unretrieved.clear();
-    if (!this._debug) return;
-    for (const task of this._tasks) {
-      if (task.done()) continue;
-      const context: ExceptionContext = { message: 'Task was destroyed but it is pending!', task };
-      if (task._sourceTraceback) context.sourceTraceback = task._sourceTraceback;
-      this.callExceptionHandler(context);
-    }
-    for (const call of this._unawaited) {
-      this.callExceptionHandler({
-        message: `coroutine '${call.name}' was never awaited${call.calledAt ? ` (called at ${call.calledAt})` : ''}`,
-        coroutine: call,
-      });
-    }
-    this._unawaited.clear();
+    shutdownDefaultExecutor(this);
   }
 
   // ---- futures and tasks ----
@@ -626,38 +522,12 @@ export class EventLoop {
 
   /** Logs the context to `console.error`: its message, its other keys, and the exception's stack. */
   defaultExceptionHandler(context: ExceptionContext): void {
-    const lines = [context.message || 'Unhandled exception in event loop'];
-    for (const key of Object.keys(context).sort()) {
-      if (key === 'message' || key === 'exception') continue;
-      const value = context[key];
-      if (key === 'sourceTraceback' && typeof value === 'string') lines.push(`Object created at (most recent call first):\n${value}`);
-      else lines.push(`${key}: ${value instanceof Object && !(value instanceof Error) ? String(value) : repr(value)}`);
-    }
-    const exc = context.exception;
-    if (exc !== undefined) lines.push(exc instanceof Error && exc.stack ? exc.stack : repr(exc));
-    console.error(lines.join('\n'));
+    console.error(formatExceptionContext(context));
   }
 
-  /** Hands the context to the exception handler; an error in the handler itself is caught and logged too. */
+  /** Hands the context to the exception handler; an error in the handler itself is caught and reported too. */
   callExceptionHandler(context: ExceptionContext): void {
-    const handler = this._exceptionHandler;
-    if (handler === null) {
-      try {
-        this.defaultExceptionHandler(context);
-      } catch (e) {
-        console.error('Exception in default exception handler', e);
-      }
-      return;
-    }
-    try {
-      handler(this, context);
-    } catch (exception) {
-      try {
-        this.defaultExceptionHandler({ message: 'Unhandled error in exception handler', exception, context });
-      } catch (e) {
-        console.error('Exception in default exception handler while handling an unexpected error in custom exception handler', e);
-      }
-    }
+    callExceptionHandler(this, context);
   }
 
   // ---- debug ----
@@ -674,36 +544,35 @@ export class EventLoop {
 
   /** Attaches an instrument (an object with optional hooks, see Instrument). */
   addInstrument(instrument: Instrument): void {
-    if (instrument === null || typeof instrument !== 'object') throw new TypeError(`addInstrument() needs an object with hook methods, got ${repr(instrument)}`);
-    if (!this._instruments.includes(instrument)) this._instruments.push(instrument);
-    this._instrumented = true;
+    addInstrument(this, instrument);
   }
 
   /** Detaches an instrument; false if it was not attached. */
   removeInstrument(instrument: Instrument): boolean {
-    const i = this._instruments.indexOf(instrument);
-    if (i < 0) return false;
-    this._instruments.splice(i, 1);
-    this._instrumented = this._instruments.length > 0;
-    return true;
+    return removeInstrument(this, instrument);
   }
 
   /** @internal Calls a hook on every instrument; one that throws is reported and removed. */
   _emit(hook: keyof Instrument, a?: unknown, b?: unknown): void {
-    const list = this._instruments.slice();
-    for (const instrument of list) {
-      const fn = instrument[hook] as ((x: unknown, y: unknown) => void) | undefined;
-      if (typeof fn !== 'function') continue;
-      try {
-        fn.call(instrument, a, b);
-      } catch (exception) {
-        this.removeInstrument(instrument);
-        this.callExceptionHandler({ message: `Instrument hook ${hook}() raised an exception; the instrument was removed`, exception, instrument });
-      }
-    }
+    emitHook(this, hook, a, b);
   }
 
-  // ---- executors ----
+  // ---- host waits (lib/host-waits.ts) ----
+
+  /**
+   * @internal Counts a wait only Node can end (a promise, a socket, a child
+   * process); call the returned function once when it ends.
+   */
+  _holdHostWait(): () => void {
+    return holdHostWait(this);
+  }
+
+  /** @internal Registers a WaitSource (the executor's workers); returns its removal. */
+  _addWaitSource(source: WaitSource): () => void {
+    return addWaitSource(this, source);
+  }
+
+  // ---- executors (lib/default-executor.ts) ----
 
   /**
    * Runs `fn(...args)` on a worker thread of `executor` (null: the default
@@ -712,38 +581,17 @@ export class EventLoop {
   runInExecutor<A extends unknown[], R>(executor: Executor | null, fn: (...args: A) => R, ...args: A): Future<Awaited<R>>;
   runInExecutor<T = unknown>(executor: Executor | null, fn: ExecutorFunction, ...args: unknown[]): Future<T>;
   runInExecutor<T>(executor: Executor | null, fn: ExecutorFunction, ...args: unknown[]): Future<T> {
-    this._checkClosed();
-    const isSpec = fn !== null && typeof fn === 'object' && typeof (fn as { module?: unknown }).module === 'string' && typeof (fn as { export?: unknown }).export === 'string';
-    if (typeof fn !== 'function' && !isSpec) {
-      throw new TypeError(`runInExecutor() needs a function or { module, export }, got ${repr(fn)}`);
-    }
-    let ex = executor;
-    if (ex == null) {
-      if (this._executorShutdownCalled) throw new RuntimeError('Executor shutdown has been called');
-      ex = this._defaultExecutor;
-      if (ex === null) {
-        const factory = EventLoop._defaultExecutorFactory;
-        if (factory === null) throw new RuntimeError('no default executor: worker threads need Node (import tulip, which loads lib/executors)');
-        ex = this._defaultExecutor = factory(this._maxWorkers);
-      }
-    }
-    return ex.submit<T>(this, fn, args);
+    return runInExecutor<T>(this, EventLoop._defaultExecutorFactory, executor, fn, args);
   }
 
   /** Sets the executor `runInExecutor(null, …)` uses. */
   setDefaultExecutor(executor: Executor): void {
-    if (executor === null || typeof executor !== 'object' || typeof executor.submit !== 'function') {
-      throw new TypeError(`setDefaultExecutor() needs an executor (an object with submit and shutdown), got ${repr(executor)}`);
-    }
-    this._defaultExecutor = executor;
+    setDefaultExecutor(this, executor);
   }
 
   /** Shuts the default executor down (its workers exit); later runInExecutor(null, …) is refused. */
   *shutdownDefaultExecutor(): Coroutine<void> {
-    this._executorShutdownCalled = true;
-    const executor = this._defaultExecutor;
-    this._defaultExecutor = null;
-    if (executor !== null) executor.shutdown();
+    shutdownDefaultExecutor(this);
   }
 
   toString(): string {

@@ -221,10 +221,7 @@ export class TaskGroup implements AsyncContextManager<TaskGroup> {
 /** Python's `coro.close()` on a coroutine that will never run: no body, no "never awaited" report. */
 function closeCoroutine(coro: Coroutine<unknown> | CoroutineCall<unknown>): void {
   if (coro instanceof CoroutineCall) {
-    if (!coro._started) {
-      coro._started = true;
-      if (coro._loop !== null) coro._loop._unawaited.delete(coro);
-    }
+    if (!coro._started) coro._close();
   } else {
     try {
       coro.return(undefined);

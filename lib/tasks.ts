@@ -1,21 +1,27 @@
 /**
  * Task (CPython: tasks.py): the trampoline that runs a coroutine on the loop.
  *
- * A step sends into the generator (or throws into it) until it suspends.
- * What it yields decides what happens next:
+ * A step (`_step`, CPython's `Task.__step`) resumes the generator — sends
+ * into it, or throws into it — until it suspends, then acts on what it
+ * yielded (`_run`, CPython's `__step_run_and_handle_result`):
  *   - a Future (through `yield*`): register `wakeup` as its done callback;
- *     the Future's completion schedules the next step;
+ *     the Future's completion schedules the wakeup (CPython's `__wakeup`),
+ *     which steps again;
  *   - `undefined` (a bare `yield`): schedule the next step right away, which
  *     gives every other ready callback one turn first (that is `sleep(0)`);
- *   - a `coroutine()` call: run it as a new frame on this task's own stack;
- *   - anything else is a mistake, thrown back into the coroutine as RuntimeError.
+ *   - anything else is a mistake, thrown back into the coroutine as
+ *     RuntimeError (lib/bad-yields.ts).
  * The generator's return value becomes the Task's result, a thrown error its
  * exception, and a thrown CancelledError leaves the Task cancelled.
+ * `coroutine()` calls run as frames on the task's own stack
+ * (lib/task-frames.ts); to a step, that stack is just the generator.
  */
 import { CancelledError, InvalidStateError, RuntimeError, ValueError } from './exceptions';
 import { _getRunningLoop, getEventLoop, getRunningLoop } from './events';
 import { Future, _checkLoop, isFuture, type Coroutine } from './futures';
-import { CoroutineCall, isCoroutine, isGenerator, type Frame } from './coroutines';
+import { CoroutineCall, isCoroutine, type Frame } from './coroutines';
+import { FrameStack, isAwaitedCall } from './task-frames';
+import { badYieldError, explainLostThrow } from './bad-yields';
 import { repr } from './repr';
 import type { EventLoop } from './loop';
 
@@ -45,11 +51,14 @@ let taskCounter = 0;
  */
 export class Task<T = unknown> extends Future<T> {
   /** @internal What the task was created with. */ _coro: Coroutine<T> | CoroutineCall<T> | null;
-  /** @internal The frame that runs now: the base generator or the top `coroutine()` frame. */
-  _top: Generator<unknown, unknown, unknown> | null;
-  /** @internal The frames below `_top` (outermost first), when `coroutine()` calls are in use. */
-  _below: Generator<unknown, unknown, unknown>[] | null = null;
-  /** @internal The `coroutine()` calls on the stack, for getStack(). */ _calls: CoroutineCall<unknown>[] | null = null;
+  /** @internal The generator the task steps (Python's `_coro`); null once the task is done. */
+  _gen: Generator<unknown, unknown, unknown> | null;
+  /**
+   * @internal The task's own stack of `coroutine()` frames (lib/task-frames.ts),
+   * made when it awaits its first `coroutine()` call; from then on a step
+   * resumes the top frame instead of `_gen`. Null for plain generators.
+   */
+  _frames: FrameStack | null = null;
   /** @internal The future this task waits on (Python's `_fut_waiter`). */ _futWaiter: Future<unknown> | null = null;
   /** @internal A cancellation to deliver at the next step. */ _mustCancel = false;
   /** @internal */ _numCancelsRequested = 0;
@@ -74,10 +83,10 @@ export class Task<T = unknown> extends Future<T> {
     loop._checkClosed();
     this._coro = coro;
     if (coro instanceof CoroutineCall) {
-      this._calls = [coro];
-      this._top = coro._start();
+      this._gen = coro._start();
+      this._frames = new FrameStack(this._gen, coro);
     } else {
-      this._top = coro;
+      this._gen = coro;
     }
     this._name = options.name == null ? ++taskCounter : String(options.name);
     // Named (for free: the names come from the consts), so handles read `taskWakeup(<Future …>)`.
@@ -96,8 +105,8 @@ export class Task<T = unknown> extends Future<T> {
 
   /**
    * @internal Throws `exc` into the coroutine at its next step (the callback
-   * `_throwSoon` schedules). Made on first use, not in the constructor: only a
-   * mistake (a bad yield) needs it. Measured on M1: a closure (~50 bytes) less per task.
+   * a bad yield schedules). Made on first use, not in the constructor: only a
+   * mistake needs it. Measured on M1: a closure (~50 bytes) less per task.
    */
   get _throwFn(): (exc: unknown) => void {
     if (this._throwFnMade === null) {
@@ -105,6 +114,11 @@ export class Task<T = unknown> extends Future<T> {
       this._throwFnMade = taskThrow;
     }
     return this._throwFnMade;
+  }
+
+  /** @internal Is `cb` one of this task's own callbacks (its step, wakeup or throw)? CPython's `_format_handle` asks the same. */
+  _ownsCallback(cb: unknown): boolean {
+    return cb === this._stepFn || cb === this._wakeupFn || (cb === this._throwFnMade && cb !== null);
   }
 
   getName(): string {
@@ -138,7 +152,7 @@ export class Task<T = unknown> extends Future<T> {
    * The coroutine may catch it and refuse.
    */
   override cancel(msg?: string): boolean {
-    if (this._logTraceback) this._retrieved();
+    this._retrieved(); // as for any future, cancel() counts as handling an exception
     if (this.done()) return false;
     this._numCancelsRequested++;
     // Leave _futWaiter set: it may be a Task that refuses the cancellation,
@@ -167,10 +181,10 @@ export class Task<T = unknown> extends Future<T> {
 
   /** The frames the task is suspended in, outermost first (empty once done). */
   getStack(): Frame[] {
-    if (this.done() || this._top === null) return [];
+    if (this.done() || this._gen === null) return [];
     const frames: Frame[] = [];
     if (!(this._coro instanceof CoroutineCall)) frames.push({ name: '<generator>', calledAt: null });
-    for (const call of this._calls ?? []) frames.push(call._frame());
+    if (this._frames !== null) for (const call of this._frames.calls) frames.push(call._frame());
     return frames;
   }
 
@@ -190,9 +204,9 @@ export class Task<T = unknown> extends Future<T> {
     return 'Task';
   }
 
-  // ---- the trampoline ----
+  // ---- the trampoline: CPython's Task.__step, __step_run_and_handle_result, __wakeup ----
 
-  /** @internal One step: resume the coroutine (or throw into it) until it suspends or ends. */
+  /** @internal CPython's `Task.__step`: one step of the coroutine, delivering a pending cancellation. */
   _step(hasExc: boolean, exc: unknown): void {
     if (this.done()) throw new InvalidStateError(`_step(): already done: ${this}`);
     if (this._mustCancel) {
@@ -201,6 +215,16 @@ export class Task<T = unknown> extends Future<T> {
       this._mustCancel = false;
     }
     this._futWaiter = null;
+    this._runAsCurrent(hasExc, exc);
+  }
+
+  /**
+   * @internal Runs the step with this task as the loop's current task
+   * (CPython's `_enter_task` … `_leave_task`), between the instruments'
+   * before/after hooks. The previous task is restored, not cleared: an
+   * eager task steps inside another task's step.
+   */
+  _runAsCurrent(hasExc: boolean, exc: unknown): void {
     const loop = this._loop;
     const previous = loop._currentTask;
     loop._currentTask = this;
@@ -214,151 +238,94 @@ export class Task<T = unknown> extends Future<T> {
     if (loop._instrumented) loop._emit('afterTaskStep', this, yielded);
   }
 
-  /** @internal Python's `__step_run_and_handle_result`; returns what the coroutine yielded. */
+  /**
+   * @internal CPython's `__step_run_and_handle_result`: resume the coroutine
+   * (`coro.send(None)` or `coro.throw(exc)`), then act on what it did —
+   * returned, raised, or yielded. Returns what it yielded, for the instruments.
+   */
   _run(hasExc: boolean, exc: unknown): unknown {
-    let gen = this._top as Generator<unknown, unknown, unknown>;
-    let value: unknown = undefined;
-    for (;;) {
-      let r: IteratorResult<unknown, unknown>;
-      try {
-        r = hasExc ? gen.throw(exc) : gen.next(value);
-      } catch (e) {
-        if (this._below !== null && this._below.length > 0) {
-          gen = this._popFrame(); // the error propagates into the calling frame
-          hasExc = true;
-          exc = e;
-          continue;
-        }
-        if (e instanceof CancelledError) {
-          this._cancelledExc = e; // re-raised as is by the first result()
-          super.cancel();
-        } else {
-          super.setException(e === undefined ? new RuntimeError('coroutine threw undefined') : e);
-        }
-        this._finished();
-        return undefined;
+    let r: IteratorResult<unknown, unknown>;
+    try {
+      r = this._resume(hasExc, exc);
+    } catch (e) {
+      if (e instanceof CancelledError) {
+        this._cancelledExc = e; // re-raised as is by the first result()
+        super.cancel();
+      } else {
+        super.setException(e === undefined ? new RuntimeError('coroutine threw undefined') : e);
       }
-      hasExc = false;
-      exc = undefined;
-      if (r.done) {
-        if (this._below !== null && this._below.length > 0) {
-          gen = this._popFrame(); // the frame's return value is what `yield* call` evaluates to
-          value = r.value;
-          continue;
-        }
-        if (this._mustCancel) {
-          // Cancelled right before the coroutine returned: the cancellation wins.
-          this._mustCancel = false;
-          super.cancel(this._cancelMessage);
-        } else {
-          super.setResult(r.value as T);
-        }
-        this._finished();
-        return undefined;
-      }
-      const y = r.value;
-      if (y instanceof CoroutineCall && y._awaited) {
-        try {
-          const next = y._start();
-          this._pushFrame(gen, y);
-          gen = next;
-        } catch (e) {
-          hasExc = true; // e.g. awaited twice: raise in the frame that awaited it
-          exc = e;
-        }
-        value = undefined;
-        continue;
-      }
-      this._top = gen;
-      this._suspend(y);
-      return y;
+      this._finished();
+      return undefined;
     }
+    if (r.done) {
+      if (this._mustCancel) {
+        // Cancelled right before the coroutine returned: the cancellation wins.
+        this._mustCancel = false;
+        super.cancel(this._cancelMessage);
+      } else {
+        super.setResult(r.value as T);
+      }
+      this._finished();
+      return undefined;
+    }
+    this._suspend(r.value);
+    return r.value;
   }
 
-  /** @internal What to do with a value the coroutine yielded (see the file comment). */
+  /** @internal Sends into the coroutine, or throws into it: into its generator, or into the top of its `coroutine()` frames. */
+  _resume(hasExc: boolean, exc: unknown): IteratorResult<unknown, unknown> {
+    if (this._frames !== null) return this._frames.resume(hasExc, exc);
+    const gen = this._gen as Generator<unknown, unknown, unknown>;
+    let r: IteratorResult<unknown, unknown>;
+    try {
+      r = hasExc ? gen.throw(exc) : gen.next(undefined);
+    } catch (e) {
+      throw hasExc ? explainLostThrow(exc, e) : e;
+    }
+    // Its first `yield* call` of a coroutine() function: from now on the task runs a stack of frames.
+    if (!r.done && isAwaitedCall(r.value)) return (this._frames = new FrameStack(gen, null)).enter(r.value);
+    return r;
+  }
+
+  /** @internal What to do with a value the coroutine yielded (the `else:` branch of `__step_run_and_handle_result`). */
   _suspend(y: unknown): void {
     const loop = this._loop;
     if (y === undefined) {
       // A bare yield gives up the loop for exactly one iteration.
       loop._callSoonWithArg(this._stepFn, undefined);
-    } else if (y instanceof Future) {
-      if (y._loop !== loop) {
-        this._throwSoon(new RuntimeError(`Task ${this} got Future ${y} attached to a different loop`));
-      } else if (!y._asyncioFutureBlocking) {
-        this._throwSoon(new RuntimeError(`yield was used instead of yield* in task ${this} with ${y}: write \`yield* fut\` to wait for a future`));
-      } else if (y === this) {
-        this._throwSoon(new RuntimeError(`Task cannot await on itself: ${this}`));
-      } else {
-        y._asyncioFutureBlocking = false;
-        y.addDoneCallback(this._wakeupFn);
-        this._futWaiter = y;
-        if (this._mustCancel && y.cancel(this._cancelMessage)) this._mustCancel = false;
-      }
-    } else if (y instanceof CoroutineCall) {
-      this._throwSoon(new RuntimeError(`yield was used instead of yield* in task ${this} with ${y}: write \`yield* ${y.name}(…)\``));
-    } else if (isGenerator(y)) {
-      this._throwSoon(new RuntimeError(`yield was used instead of yield* for generator in task ${this} with ${repr(y)}: write \`yield* coro\` to await a coroutine`));
-    } else if (y !== null && typeof (y as { then?: unknown }).then === 'function') {
-      // A Promise settles outside the loop: say how to wait for one.
-      this._throwSoon(new RuntimeError('Task got bad yield: <Promise>: a Promise cannot be yielded; wait for it with `yield* fromPromise(promise)`'));
+    } else if (y instanceof Future && y._asyncioFutureBlocking && y.getLoop() === loop && y !== this) {
+      // `yield* fut`: sleep until the future is done; its done callback wakes us.
+      y._asyncioFutureBlocking = false;
+      y.addDoneCallback(this._wakeupFn);
+      this._futWaiter = y;
+      if (this._mustCancel && y.cancel(this._cancelMessage)) this._mustCancel = false;
     } else {
-      this._throwSoon(new RuntimeError(`Task got bad yield: ${repr(y)}`));
+      // Anything else is a mistake, thrown back into the coroutine at its next step (lib/bad-yields.ts).
+      loop._callSoonWithArg(this._throwFn, badYieldError(this, y));
     }
   }
 
-  /** @internal The done callback on the awaited future: resume, throwing its exception if it has one. */
+  /** @internal CPython's `Task.__wakeup`: the awaited future is done; step, throwing its exception in if it has one. */
   _wakeup(future: Future<unknown>): void {
-    if (future._state === 1 && future._exception === undefined) {
-      this._step(false, undefined); // the coroutine reads the result itself (Future's iterator)
+    try {
+      future.result(); // the coroutine reads the result itself, in Future's iterator
+    } catch (exc) {
+      this._step(true, exc);
       return;
     }
-    let exc: unknown;
-    try {
-      future.result();
-      exc = new RuntimeError('unreachable: a failed future returned a result');
-    } catch (e) {
-      exc = e;
-    }
-    this._step(true, exc);
+    this._step(false, undefined);
   }
 
-  /** @internal */
+  /** @internal 3.12's eager start (CPython's `__eager_start`): the first step runs now, inside createTask. */
   _eagerStart(): void {
-    const loop = this._loop;
-    loop._tasks.add(this); // before the eager step, as in CPython: allTasks() in that step includes it (_finished() removes it)
-    const previous = loop._currentTask;
-    loop._currentTask = this;
-    if (loop._instrumented) loop._emit('beforeTaskStep', this);
-    let yielded: unknown;
-    try {
-      yielded = this._run(false, undefined);
-    } finally {
-      loop._currentTask = previous;
-    }
-    if (loop._instrumented) loop._emit('afterTaskStep', this, yielded);
+    this._loop._tasks.add(this); // before the step, as in CPython: allTasks() in that step includes it (_finished() removes it)
+    this._runAsCurrent(false, undefined);
     if (this.done()) this._coro = null; // 3.13: an eager task done without suspending has no coroutine
   }
 
-  private _throwSoon(exc: RuntimeError): void {
-    this._loop._callSoonWithArg(this._throwFn, exc);
-  }
-
-  private _pushFrame(caller: Generator<unknown, unknown, unknown>, call: CoroutineCall<unknown>): void {
-    if (this._below === null) this._below = [];
-    if (this._calls === null) this._calls = [];
-    this._below.push(caller);
-    this._calls.push(call);
-  }
-
-  private _popFrame(): Generator<unknown, unknown, unknown> {
-    (this._calls as CoroutineCall<unknown>[]).pop();
-    return (this._below as Generator<unknown, unknown, unknown>[]).pop() as Generator<unknown, unknown, unknown>;
-  }
-
   private _finished(): void {
-    this._top = null;
-    this._below = null;
-    this._calls = null;
+    this._gen = null;
+    this._frames = null;
     this._futWaiter = null;
     const loop = this._loop;
     loop._tasks.delete(this);

@@ -21,10 +21,9 @@ import {
   type Instrument,
   type TaskFactory,
 } from '../lib';
-import { errorsOf, iterate, tick, useVirtualLoop } from './support';
+import { capture, errorsOf, iterate, tick, useVirtualLoop } from './support';
 import type { WaitSource } from '../lib/loop';
 
-/** Replaces console[method] for the duration of fn; returns the lines it got. */
 /** A virtual clock that throws 'clock broke' from now() while `broken` is set: an error out of an iteration. */
 class BreakableClock {
   readonly kind = 'virtual' as const;
@@ -35,18 +34,6 @@ class BreakableClock {
   }
   block(): void {}
   advanceTo(): void {}
-}
-
-function capture(method: 'error' | 'warn', fn: () => void): string[] {
-  const lines: string[] = [];
-  const original = console[method];
-  console[method] = (...a: unknown[]) => void lines.push(a.map(String).join(' '));
-  try {
-    fn();
-  } finally {
-    console[method] = original;
-  }
-  return lines;
 }
 
 describe('EventLoop', () => {

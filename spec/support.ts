@@ -136,6 +136,19 @@ export function expectEachThrows(cases: readonly (readonly [() => unknown, Error
   }
 }
 
+/** Replaces console[method] for the duration of fn; returns the lines it got (each call's arguments joined by spaces). */
+export function capture(method: 'error' | 'warn', fn: () => void): string[] {
+  const lines: string[] = [];
+  const original = console[method];
+  console[method] = (...a: unknown[]) => void lines.push(a.map(String).join(' '));
+  try {
+    fn();
+  } finally {
+    console[method] = original;
+  }
+  return lines;
+}
+
 // ---- small coroutines ----
 
 /** Sleeps `delay` seconds, then returns `v`. */
