@@ -28,8 +28,11 @@ export interface ChromeTraceEvent {
 
 const PID = 1;
 
-/** The trace as Chrome trace-event JSON (a string with `{ traceEvents: [...] }`). */
-export function toChromeTrace(events: readonly TraceEvent[]): string {
+/**
+ * The trace as Chrome trace-event JSON (a string with `{ traceEvents: [...] }`).
+ * `dropped`: how many earlier events a bounded Tracer dropped (said in `otherData`).
+ */
+export function toChromeTrace(events: readonly TraceEvent[], dropped = 0): string {
   // Microseconds per event, strictly increasing, so nested events fall inside their slices.
   const ts: number[] = [];
   let prev = -Infinity;
@@ -124,5 +127,6 @@ export function toChromeTrace(events: readonly TraceEvent[]): string {
         break;
     }
   });
-  return JSON.stringify({ traceEvents: out, displayTimeUnit: 'ms', otherData: { producer: 'tulip Tracer' } });
+  const otherData = dropped === 0 ? { producer: 'tulip Tracer' } : { producer: 'tulip Tracer', droppedEvents: dropped };
+  return JSON.stringify({ traceEvents: out, displayTimeUnit: 'ms', otherData });
 }

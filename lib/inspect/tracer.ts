@@ -17,6 +17,7 @@ import { Task } from '../tasks';
 import { TimerHandle, type Handle } from '../handles';
 import { _getRunningLoop } from '../events';
 import { callableName, repr } from '../repr';
+import { ValueError } from '../exceptions';
 import { handleArgs } from './describe';
 import { narrate, timeline, type NarrateOptions, type TimelineOptions } from './render-text';
 import { toSVG, type SVGOptions } from './render-svg';
@@ -43,10 +44,23 @@ function short(value: unknown): string {
   return s.length > 60 ? `${s.slice(0, 59)}…` : s; // at most 60 characters
 }
 
+/** Options of `new Tracer()`. */
+export interface TracerOptions {
+  /**
+   * Keep only the last `limit` events (a positive integer), for a tracer
+   * attached to a loop that runs for a long time; the renderers say how
+   * many earlier events were dropped. Default (null): keep every event.
+   */
+  limit?: number | null;
+}
+
+const TRACER_OPTIONS: readonly string[] = ['limit'];
+
 /**
  * Records every decision of the loops it is attached to, with loop time, and
  * renders the record (tulip's own; in the spirit of Trio's Instrument-based
  * Tracer and curio's schedtrace). Attach it with `loop.addInstrument(tracer)`.
+ * Unbounded by default; `new Tracer({ limit: n })` keeps the last n events.
  * @example
  * const tracer = new Tracer();
  * loop.addInstrument(tracer);
@@ -55,8 +69,12 @@ function short(value: unknown): string {
  * console.log(tracer.timeline());  // one lane per task
  */
 export class Tracer implements Instrument {
-  /** The events recorded so far, in order. */
-  readonly events: TraceEvent[] = [];
+  /** The most events kept (null: all). */
+  readonly limit: number | null;
+  /** The record: with a limit, up to twice `limit` events, trimmed to the last `limit` when read (so recording stays O(1) per event). */
+  private readonly buffer: TraceEvent[] = [];
+  /** Events trimmed away so far. */
+  private trimmed = 0;
 
   private readonly futureIds = new WeakMap<Future<unknown>, number>();
   private nextId = 1;
@@ -79,9 +97,35 @@ export class Tracer implements Instrument {
   private wakingFuture: Future<unknown> | null = null;
   private currentCallbackText = '';
 
+  constructor(options: TracerOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError(`Tracer options must be an object like { limit }, got ${repr(options)}`);
+    for (const key of Object.keys(options)) {
+      if (!TRACER_OPTIONS.includes(key)) throw new TypeError(`Tracer got an unknown option '${key}' (it takes: ${TRACER_OPTIONS.join(', ')})`);
+    }
+    const limit = options.limit ?? null;
+    if (limit !== null) {
+      if (typeof limit !== 'number' || !Number.isInteger(limit)) throw new TypeError(`Tracer: limit must be an integer number of events, got ${repr(limit)}`);
+      if (limit < 1) throw new ValueError(`Tracer: limit must be at least 1, got ${limit}`);
+    }
+    this.limit = limit;
+  }
+
+  /** The events recorded so far, in order — with a limit, the last `limit` of them. */
+  get events(): readonly TraceEvent[] {
+    this.trim(this.limit ?? Infinity);
+    return this.buffer;
+  }
+
+  /** How many earlier events were dropped to keep within the limit (0 without one). */
+  get dropped(): number {
+    this.trim(this.limit ?? Infinity);
+    return this.trimmed;
+  }
+
   /** Forgets every event recorded so far (ids and sequence numbers keep counting). */
   clear(): void {
-    this.events.length = 0;
+    this.buffer.length = 0;
+    this.trimmed = 0;
   }
 
   // ---- the hooks ----
@@ -184,29 +228,48 @@ export class Tracer implements Instrument {
    * `t=1.000 Task 'a' resumes: the Future it awaited got result 42 (set by Task 'b')`.
    */
   narrate(options: NarrateOptions = {}): string {
-    return narrate(this.events, options);
+    const text = narrate(this.events, options);
+    return this.dropped === 0 ? text : `${this.droppedNote()}\n${text}`;
   }
 
   /** A text timeline: one lane per task (running █, ready ░, waiting ─, sleeping z, done ✓), one column per step or per slice of loop time. */
   timeline(options: TimelineOptions = {}): string {
-    return timeline(this.events, options);
+    const text = timeline(this.events, options);
+    return this.dropped === 0 ? text : `${this.droppedNote()}\n${text}`;
   }
 
   /** A self-contained SVG timeline with wake-up arrows and hover titles (no scripts, no external files). */
   toSVG(options: SVGOptions = {}): string {
-    return toSVG(this.events, options);
+    if (this.dropped === 0) return toSVG(this.events, options);
+    return toSVG(this.events, { ...options, title: options.title ? `${options.title} ${this.droppedNote()}` : this.droppedNote() });
   }
 
   /** Chrome trace-event JSON (open it in chrome://tracing or ui.perfetto.dev): a slice per step, a flow arrow per wake-up, a thread per task. */
   toChromeTrace(): string {
-    return toChromeTrace(this.events);
+    return toChromeTrace(this.events, this.dropped);
+  }
+
+  /** What the renderers say when the limit dropped events: they start mid-run. */
+  private droppedNote(): string {
+    const n = this.dropped;
+    return `(${n} earlier event${n === 1 ? '' : 's'} dropped: this Tracer keeps the last ${this.limit})`;
+  }
+
+  /** Drops all but the last `keep` events. */
+  private trim(keep: number): void {
+    const excess = this.buffer.length - keep;
+    if (excess <= 0) return;
+    this.buffer.splice(0, excess);
+    this.trimmed += excess;
   }
 
   // ---- bookkeeping ----
 
   private record(loop: EventLoop | null, fields: EventFields): void {
     const event = { seq: this.nextSeq++, time: loop !== null ? loop.time() : 0, ...fields } as TraceEvent;
-    this.events.push(event);
+    this.buffer.push(event);
+    // With a limit, trim in batches: at most 2 × limit events are ever held, at O(1) per event.
+    if (this.limit !== null && this.buffer.length >= 2 * this.limit) this.trim(this.limit);
   }
 
   /** The first time a loop is seen, learn the tasks it already had (attached mid-run). */

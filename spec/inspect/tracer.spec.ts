@@ -1,6 +1,7 @@
 // Tracer: the typed event stream, and the wake-up edges it pieces together.
 import { expect } from 'chai';
-import { EventLoop, Future, Lock, Tracer, eagerTaskFactory, sleep, type Coroutine, type StepCause, type TraceEvent } from '../../lib';
+import { EventLoop, Future, Lock, Tracer, ValueError, eagerTaskFactory, sleep, type Coroutine, type StepCause, type TraceEvent } from '../../lib';
+import { traceHandOff } from './support';
 
 type Of<K extends TraceEvent['type']> = Extract<TraceEvent, { type: K }>;
 
@@ -319,5 +320,95 @@ describe('inspect: Tracer', () => {
     expect(ofType(tracer, 'taskDone').map((e) => e.task.name)).to.deep.equal(['one', 'two']);
     l1.close();
     l2.close();
+  });
+
+  describe('bounded: new Tracer({ limit }) keeps the last events, for a loop that runs for a long time', () => {
+    /** The hand-off program traced twice: by an unbounded tracer and by one with `limit`. */
+    function tracedTwice(limit: number): { all: Tracer; last: Tracer } {
+      const all = new Tracer();
+      const last = new Tracer({ limit });
+      traceHandOff({
+        setup: (loop) => {
+          loop.addInstrument(all);
+          loop.addInstrument(last);
+        },
+      });
+      return { all, last };
+    }
+
+    it('keeps exactly the last `limit` events, and counts the ones it dropped', () => {
+      const { all, last } = tracedTwice(7);
+      const total = all.events.length;
+      expect(total).to.be.greaterThan(20);
+      expect(last.events.map((e) => e.seq)).to.deep.equal(all.events.slice(-7).map((e) => e.seq));
+      expect(last.events).to.deep.equal(all.events.slice(-7));
+      expect(last.dropped).to.equal(total - 7);
+      expect(last.limit).to.equal(7);
+      expect(all.dropped).to.equal(0);
+      expect(all.limit).to.equal(null);
+    });
+
+    it('holds at most twice the limit while recording, however long the loop runs', () => {
+      const loop = new EventLoop({ clock: 'virtual' });
+      const tracer = new Tracer({ limit: 50 });
+      loop.addInstrument(tracer);
+      let most = 0;
+      const held = () => (tracer as unknown as { buffer: unknown[] }).buffer.length;
+      function* busy(): Coroutine<void> {
+        for (let i = 0; i < 2000; i++) {
+          yield* sleep(0);
+          most = Math.max(most, held());
+        }
+      }
+      loop.runUntilComplete(busy());
+      loop.close();
+      expect(most).to.be.at.most(100);
+      expect(tracer.events).to.have.length(50);
+      expect(tracer.dropped).to.be.greaterThan(5000); // three events per switch: stepStart, stepEnd, taskScheduled
+    });
+
+    it('every renderer says how many earlier events were dropped', () => {
+      const { all, last } = tracedTwice(9);
+      const note = `(${all.events.length - 9} earlier events dropped: this Tracer keeps the last 9)`;
+      expect(last.narrate().split('\n')[0]).to.equal(note);
+      expect(last.timeline().split('\n')[0]).to.equal(note);
+      expect(last.toSVG()).to.contain(note);
+      expect(last.toSVG({ title: 'Hand-off' })).to.contain(`Hand-off ${note}`);
+      expect(JSON.parse(last.toChromeTrace()).otherData).to.deep.equal({ producer: 'tulip Tracer', droppedEvents: all.events.length - 9 });
+      expect(JSON.parse(all.toChromeTrace()).otherData).to.deep.equal({ producer: 'tulip Tracer' });
+      expect(all.narrate()).not.to.contain('dropped');
+    });
+
+    it('one dropped event is "1 earlier event"', () => {
+      const { all } = tracedTwice(1);
+      const { last } = tracedTwice(all.events.length - 1);
+      expect(last.narrate().split('\n')[0]).to.equal(`(1 earlier event dropped: this Tracer keeps the last ${all.events.length - 1})`);
+    });
+
+    it('the renderers cope with a record cut anywhere (mid-step, mid-callback, mid-wait)', () => {
+      const { all } = tracedTwice(1);
+      for (let limit = 1; limit <= all.events.length; limit++) {
+        const { last } = tracedTwice(limit);
+        expect(() => [last.narrate(), last.timeline(), last.timeline({ by: 'time' }), last.toSVG(), last.toChromeTrace()], `limit ${limit}`).not.to.throw();
+      }
+    });
+
+    it('clear() forgets the dropped count too', () => {
+      const { last } = tracedTwice(3);
+      expect(last.dropped).to.be.greaterThan(0);
+      last.clear();
+      expect(last.dropped).to.equal(0);
+      expect(last.narrate()).to.equal('');
+    });
+
+    it('options are checked: an unknown key is a TypeError naming it; limit must be a positive integer', () => {
+      expect(() => new Tracer({ limt: 5 } as unknown as { limit: number })).to.throw(TypeError, "Tracer got an unknown option 'limt' (it takes: limit)");
+      expect(() => new Tracer({ limit: '5' } as unknown as { limit: number })).to.throw(TypeError, "Tracer: limit must be an integer number of events, got '5'");
+      expect(() => new Tracer({ limit: 2.5 })).to.throw(TypeError, 'got 2.5');
+      expect(() => new Tracer({ limit: 0 })).to.throw(ValueError, 'Tracer: limit must be at least 1, got 0');
+      expect(() => new Tracer(null as unknown as {})).to.throw(TypeError, 'Tracer options must be an object');
+      expect(new Tracer({ limit: null }).limit).to.equal(null);
+      expect(new Tracer({}).limit).to.equal(null);
+    });
   });
 });
