@@ -100,7 +100,7 @@ export function coroutine<A extends unknown[], T>(fn: (...args: A) => Coroutine<
   const name = callableName(fn);
   const wrapper = function (this: unknown, ...args: A): CoroutineCall<T> {
     const loop = _getRunningLoop();
-    if (loop !== null && loop._debug) {
+    if (loop !== null && loop.getDebug()) {
       const call = new CoroutineCall<T>(fn, this, args, name, callSite(wrapper));
       // Removed when started; reported if it is collected first, or at close.
       const message = `coroutine '${name}' was never awaited${call.calledAt ? ` (called at ${call.calledAt})` : ''}`;
