@@ -67,6 +67,7 @@ export { timeout, timeoutAt, Timeout } from './timeouts';
 export { TaskGroup } from './taskgroups';
 export {
   Tracer,
+  type TracerOptions,
   formatTaskTree,
   printTaskTree,
   type TraceEvent,

@@ -3,7 +3,7 @@
  * loop.snapshot(), the task tree, and the deadlock report. Importing this
  * module adds `snapshot()` to EventLoop.
  */
-export { Tracer } from './tracer';
+export { Tracer, type TracerOptions } from './tracer';
 export type { TraceEvent, TraceEventType, TaskRef, FutureRef, Outcome, StepCause, StepAction } from './trace-events';
 export type { NarrateOptions, TimelineOptions } from './render-text';
 export type { SVGOptions } from './render-svg';
