@@ -56,7 +56,7 @@ export class Task<T = unknown> extends Future<T> {
   /**
    * @internal The task's own stack of `coroutine()` frames (lib/task-frames.ts),
    * made when it awaits its first `coroutine()` call; from then on a step
-   * resumes the top frame instead of `_gen`. Null for plain generators.
+   * resumes the top frame instead of `_gen`. Null until then.
    */
   _frames: FrameStack | null = null;
   /** @internal The future this task waits on (Python's `_fut_waiter`). */ _futWaiter: Future<unknown> | null = null;
