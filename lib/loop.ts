@@ -70,6 +70,9 @@ export interface EventLoopOptions {
 // The heap is rebuilt when more than half of it, and over this many entries, are cancelled.
 const MIN_SCHEDULED_TIMER_HANDLES = 100;
 const MIN_CANCELLED_TIMER_HANDLES_FRACTION = 0.5;
+// A timer due within this many seconds is run now (CPython's `_clock_resolution`):
+// performance.now() counts microseconds. A virtual clock is exact.
+const REAL_CLOCK_RESOLUTION = 1e-6;
 
 function runUntilCompleteCallback(fut: Future<unknown>): void {
   fut.getLoop().stop();
@@ -141,7 +144,7 @@ export class EventLoop {
   constructor(options: EventLoopOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError('EventLoop options must be an object');
     this._clock = makeClock(options.clock);
-    this._clockResolution = this._clock.kind === 'virtual' ? 0 : 1e-6;
+    this._clockResolution = this._clock.kind === 'virtual' ? 0 : REAL_CLOCK_RESOLUTION;
     this._debug = Boolean(options.debug);
     if (options.shuffle != null) {
       if (typeof options.shuffle !== 'number' || !Number.isInteger(options.shuffle)) {
