@@ -18,6 +18,7 @@ import { TimerHandle, type Handle } from '../handles';
 import { _getRunningLoop } from '../events';
 import { callableName, repr } from '../repr';
 import { ValueError } from '../exceptions';
+import { checkOptions } from '../options';
 import { handleArgs } from './describe';
 import { narrate, timeline, type NarrateOptions, type TimelineOptions } from './render-text';
 import { toSVG, type SVGOptions } from './render-svg';
@@ -53,8 +54,6 @@ export interface TracerOptions {
    */
   limit?: number | null;
 }
-
-const TRACER_OPTIONS: readonly string[] = ['limit'];
 
 /**
  * Records every decision of the loops it is attached to, with loop time, and
@@ -97,12 +96,8 @@ export class Tracer implements Instrument {
   private wakingFuture: Future<unknown> | null = null;
   private currentCallbackText = '';
 
-  constructor(options: TracerOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new TypeError(`Tracer options must be an object like { limit }, got ${repr(options)}`);
-    for (const key of Object.keys(options)) {
-      if (!TRACER_OPTIONS.includes(key)) throw new TypeError(`Tracer got an unknown option '${key}' (it takes: ${TRACER_OPTIONS.join(', ')})`);
-    }
-    const limit = options.limit ?? null;
+  constructor(options?: TracerOptions) {
+    const limit = checkOptions<TracerOptions>('Tracer', options, ['limit']).limit ?? null;
     if (limit !== null) {
       if (typeof limit !== 'number' || !Number.isInteger(limit)) throw new TypeError(`Tracer: limit must be an integer number of events, got ${repr(limit)}`);
       if (limit < 1) throw new ValueError(`Tracer: limit must be at least 1, got ${limit}`);

@@ -402,11 +402,11 @@ describe('inspect: Tracer', () => {
     });
 
     it('options are checked: an unknown key is a TypeError naming it; limit must be a positive integer', () => {
-      expect(() => new Tracer({ limt: 5 } as unknown as { limit: number })).to.throw(TypeError, "Tracer got an unknown option 'limt' (it takes: limit)");
+      expect(() => new Tracer({ limt: 5 } as unknown as { limit: number })).to.throw(TypeError, "Tracer() got an unexpected option 'limt' (it takes 'limit')");
       expect(() => new Tracer({ limit: '5' } as unknown as { limit: number })).to.throw(TypeError, "Tracer: limit must be an integer number of events, got '5'");
       expect(() => new Tracer({ limit: 2.5 })).to.throw(TypeError, 'got 2.5');
       expect(() => new Tracer({ limit: 0 })).to.throw(ValueError, 'Tracer: limit must be at least 1, got 0');
-      expect(() => new Tracer(null as unknown as {})).to.throw(TypeError, 'Tracer options must be an object');
+      expect(() => new Tracer(null as unknown as {})).to.throw(TypeError, 'Tracer() options must be an object, got null');
       expect(new Tracer({ limit: null }).limit).to.equal(null);
       expect(new Tracer({}).limit).to.equal(null);
     });
