@@ -7,9 +7,12 @@
  *
  * `enter()` runs first and hands the body its value; `exit(error)` always
  * runs after the body — with the body's error, or `undefined` when the body
- * finished normally — and returning `true` swallows that error.
+ * finished normally — and returning `true` swallows that error. When an
+ * async generator is closed while its body is inside the block, `exit`
+ * receives a GeneratorExit, as `__aexit__` does in Python.
  */
-import type { Coroutine } from './futures';
+import { GeneratorExit } from './exceptions';
+import type { Coroutine, Suspension } from './futures';
 import type { CoroutineCall } from './coroutines';
 import { repr } from './repr';
 
@@ -40,12 +43,46 @@ export function asyncWith<T, R>(cm: AsyncContextManager<T>, body: (value: T) => 
 function* runWith<T, R>(cm: AsyncContextManager<T>, body: (value: T) => Coroutine<R> | CoroutineCall<R>): Coroutine<R> {
   const value = yield* cm.enter();
   let result: R;
+  let settled = false; // the body returned or threw; otherwise a close is passing through
   try {
     result = yield* body(value);
+    settled = true;
   } catch (error) {
+    settled = true;
     if ((yield* cm.exit(error)) === true) return undefined as R;
     throw error;
+  } finally {
+    if (!settled) {
+      // An async generator's aclose() reached the body (JavaScript: return()):
+      // exit sees it as Python's __aexit__ sees GeneratorExit.
+      const closing = new GeneratorExit();
+      const { swallowed, awaited } = yield* exitCounting(cm, closing);
+      if (swallowed) return undefined as R; // as in Python: the code after the block goes on
+      // An exit that awaited would make JavaScript drop the return for the
+      // frames above (their yield* sees an ordinary completion): go on as GeneratorExit.
+      if (awaited) throw closing;
+    }
   }
   yield* cm.exit(undefined);
   return result;
+}
+
+/** `yield* cm.exit(error)`, telling also whether it awaited anything (suspended at least once). */
+function* exitCounting<T>(cm: AsyncContextManager<T>, error: unknown): Coroutine<{ swallowed: boolean; awaited: boolean }> {
+  const it = cm.exit(error)[Symbol.iterator]() as Iterator<unknown, boolean | void, unknown>;
+  let awaited = false;
+  let r = it.next();
+  while (!r.done) {
+    awaited = true;
+    let sent: unknown;
+    try {
+      sent = yield r.value as Suspension;
+    } catch (e) {
+      if (typeof it.throw !== 'function') throw e;
+      r = it.throw(e);
+      continue;
+    }
+    r = it.next(sent);
+  }
+  return { swallowed: r.value === true, awaited };
 }

@@ -106,6 +106,16 @@ export class CancelledError extends BaseException {}
  */
 export class KeyboardInterrupt extends BaseException {}
 
+/**
+ * Python's GeneratorExit (a BaseException): how the closing of an async
+ * generator (`aclose()`) travels as an error once it has passed an
+ * `asyncWith` — whose `exit()` receives it, as `__aexit__` does in Python.
+ * `aclose()` counts it as a clean close. Re-throw it if you catch it.
+ * @example
+ * try { yield* asyncWith(lock, function* () { yield* emit(1); }); } catch (e) { if (e instanceof GeneratorExit) throw e; }
+ */
+export class GeneratorExit extends BaseException {}
+
 // ---- Exception and its plain subclasses ----
 
 /**

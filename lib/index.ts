@@ -21,6 +21,20 @@ export {
 } from './tasks';
 export { Handle, TimerHandle } from './handles';
 export {
+  asyncGenerator,
+  emit,
+  isAsyncGenerator,
+  AsyncGenerator,
+  type AsyncGenBody,
+  type Emission,
+  type EmittedBy,
+  type AsyncGenOp,
+  type AsyncGenOutcome,
+} from './asyncgen';
+// (lib/asyncgen-hooks, loaded by lib/asyncgen, adds loop.shutdownAsyncgens())
+export { aiter, anext, asyncFor, asyncCursor, AsyncCursor, type AsyncIterableLike, type AsyncIteratorLike } from './aiter';
+
+export {
   EventLoop,
   type EventLoopOptions,
   type Instrument,

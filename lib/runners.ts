@@ -1,7 +1,8 @@
 /**
  * Running a program (CPython: runners.py): `run` / `runSync` make a loop,
  * run the main coroutine as a Task, then clean up — cancel every task still
- * pending and let it finish, shut the default executor down, close the loop.
+ * pending and let it finish, close the async generators left unfinished,
+ * shut the default executor down, close the loop.
  */
 import { RuntimeError } from './exceptions';
 import { _getRunningLoop, getEventLoopPolicy, setEventLoop } from './events';
@@ -10,6 +11,7 @@ import type { Coroutine, Future } from './futures';
 import type { EventLoop, EventLoopOptions } from './loop';
 import type { Task } from './tasks';
 import { callableName, repr } from './repr';
+import './asyncgen-hooks'; // loop.shutdownAsyncgens()
 
 /** Options of `run`, `runSync` and `Runner`. */
 export interface RunOptions {
@@ -82,7 +84,7 @@ export class Runner {
     return loop.runUntilComplete(loop.createTask(coro));
   }
 
-  /** Cancels what is left, shuts the executor down and closes the loop (synchronous driver). */
+  /** Cancels what is left, closes unfinished async generators, shuts the executor down and closes the loop (synchronous driver). */
   close(): void {
     if (this.state !== 'initialized') {
       this.state = 'closed';
@@ -93,6 +95,7 @@ export class Runner {
       const left = this.cancelAll(loop);
       if (left.length > 0) loop.runUntilComplete(allDone(loop, left));
       this.reportFailures(loop, left);
+      loop.runUntilComplete(loop.shutdownAsyncgens());
       loop.runUntilComplete(loop.shutdownDefaultExecutor());
     } finally {
       this.finish(loop);
@@ -110,6 +113,7 @@ export class Runner {
       const left = this.cancelAll(loop);
       if (left.length > 0) await loop.runUntilCompleteAsync(allDone(loop, left));
       this.reportFailures(loop, left);
+      await loop.runUntilCompleteAsync(loop.shutdownAsyncgens());
       await loop.runUntilCompleteAsync(loop.shutdownDefaultExecutor());
     } finally {
       this.finish(loop);
@@ -159,8 +163,9 @@ export class Runner {
 
 /**
  * asyncio.run: runs `main` on a new loop with the async driver (real I/O
- * works), then cancels every task still pending, shuts the default executor
- * down and closes the loop.
+ * works), then cancels every task still pending, closes the async
+ * generators left unfinished, shuts the default executor down and closes
+ * the loop.
  * @example
  * const result = await run(main());
  */
