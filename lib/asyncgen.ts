@@ -113,6 +113,9 @@ function outcomeOf(kind: AsyncGenOutcome['kind'], payload: unknown): AsyncGenOut
   return { kind };
 }
 
+/** Counts the awaits of async generators begun so far (for their order in task trees). */
+let awaitsBegun = 0;
+
 const DONE_RESULT: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined }) as IteratorReturnResult<undefined>;
 
 /**
@@ -140,6 +143,8 @@ export class AsyncGenerator<T = unknown, TSend = unknown> {
   /** @internal Its entry in that loop's registry, which it leaves when finished. */ _ref: WeakRef<AsyncGenerator<unknown, unknown>> | null = null;
   /** @internal The task awaiting it right now, and how — for task trees. */ _task: Task<unknown> | null = null;
   /** @internal */ _op: AsyncGenOp = 'anext';
+  /** @internal When that await began (an ever-growing count: nested awaits sort by it). */ _since = 0;
+  /** @internal How many `coroutine()` frames that task had when it began: where the await sits among them. */ _depth = 0;
 
   /** @internal Made by the functions `asyncGenerator()` returns. */
   constructor(gen: Generator<unknown, unknown, unknown>, name: string) {
@@ -308,8 +313,11 @@ abstract class AsyncGenAwaitable<T> {
     agen._runningAsync = true;
     const loop = _getRunningLoop();
     if (loop !== null) {
-      agen._task = loop._currentTask;
+      const task = loop._currentTask;
+      agen._task = task;
       agen._op = this._op;
+      agen._since = ++awaitsBegun;
+      agen._depth = task !== null && task._calls !== null ? task._calls.length : 0;
       if (loop._instrumented) loop._emit('asyncgenStart', agen, this._op);
     }
   }

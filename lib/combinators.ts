@@ -12,7 +12,7 @@
  * Arguments are checked when the function is called, before anything is
  * scheduled (CPython checks some of them only once the coroutine runs).
  */
-import { CancelledError, RuntimeError, TimeoutError, ValueError } from './exceptions';
+import { CancelledError, RuntimeError, StopAsyncIteration, TimeoutError, ValueError } from './exceptions';
 import { _getRunningLoop, getEventLoop, getRunningLoop } from './events';
 import { Future, isFuture, type Coroutine, type WaitInfo } from './futures';
 import { ensureFuture, type Awaitable } from './tasks';
@@ -386,12 +386,22 @@ export interface AsCompletedOptions {
 }
 
 /**
+ * What `asCompleted()` returns: a plain iterable of coroutines (each gives
+ * the result of the next awaitable to finish) and, as in Python 3.13, an
+ * async iterator of the original futures and tasks in the order they finish.
+ */
+export interface AsCompletedIterator<T> extends IterableIterator<Coroutine<T>> {
+  /** `async for fut in as_completed(aws)` (3.13): the next Future or Task to finish, itself; StopAsyncIteration after the last. */
+  anext(): Coroutine<Future<T>>;
+}
+
+/**
  * @internal Python's `_AsCompletedIterator` (3.13). Completed futures go into
  * a FIFO (null marks a timeout); each element the iterator hands out is a
  * coroutine that takes the next entry from it — so whichever element is
  * awaited first gets the first completion.
  */
-export class _AsCompletedIterator<T> implements IterableIterator<Coroutine<T>> {
+export class _AsCompletedIterator<T> implements AsCompletedIterator<T> {
   /** @internal Completed futures, in completion order; null: the timeout passed. */ _done = new Deque<Future<T> | null>();
   /** @internal Consumers waiting for `_done` to get an entry (Queue.get's getters). */ _getters = new Deque<Future<void>>();
   /** @internal Futures not finished yet. */ _todo: Set<Future<T>>;
@@ -428,7 +438,14 @@ export class _AsCompletedIterator<T> implements IterableIterator<Coroutine<T>> {
   next(): IteratorResult<Coroutine<T>, undefined> {
     if (this._todoLeft === 0) return { done: true, value: undefined };
     this._todoLeft--;
-    return { done: false, value: this._waitForOne() };
+    return { done: false, value: this._waitForOne(true) as Coroutine<T> };
+  }
+
+  /** As an async iterator (Python's `__anext__`): the next future to finish, not its result. */
+  *anext(): Coroutine<Future<T>> {
+    if (this._todoLeft === 0) throw new StopAsyncIteration();
+    this._todoLeft--;
+    return (yield* this._waitForOne(false)) as Future<T>;
   }
 
   /** @internal The timer: every awaitable not finished yet becomes a TimeoutError for one consumer. */
@@ -465,8 +482,11 @@ export class _AsCompletedIterator<T> implements IterableIterator<Coroutine<T>> {
     }
   }
 
-  /** @internal Queue.get, then the result: wait for the next completion, whoever's turn it was meant to be. */
-  *_waitForOne(): Coroutine<T> {
+  /**
+   * @internal Queue.get, then the future (or with `resolve`, its result):
+   * wait for the next completion, whoever's turn it was meant to be.
+   */
+  *_waitForOne(resolve: boolean): Coroutine<T | Future<T>> {
     while (this._done.length === 0) {
       const getter = this._loop.createFuture<void>();
       getter._waitInfo = this._waitInfo;
@@ -483,7 +503,7 @@ export class _AsCompletedIterator<T> implements IterableIterator<Coroutine<T>> {
     }
     const f = this._done.shift() as Future<T> | null;
     if (f === null) throw new TimeoutError();
-    return f.result();
+    return resolve ? f.result() : f;
   }
 }
 
@@ -506,13 +526,15 @@ function removeFromDeque<T>(deque: Deque<T>, item: T): void {
  * iterable of coroutines, one per distinct awaitable; whichever is awaited
  * next gives the next result to come in (or throws its error), so in the
  * usual loop the i-th awaited is the i-th to finish. Past the timeout, those
- * not yet satisfied throw TimeoutError. Coroutines become Tasks.
+ * not yet satisfied throw TimeoutError. Coroutines become Tasks. It is also
+ * an async iterator (3.13): `asyncFor(asCompleted(aws), function* (fut) …)`
+ * gets the original futures and tasks themselves, as they finish.
  * @example
  * for (const next of asCompleted([fetch('/a'), fetch('/b')], { timeout: 10 })) {
  *   const page = yield* next; // fastest first
  * }
  */
-export function asCompleted<T>(aws: Iterable<Awaitable<T>>, options: AsCompletedOptions = {}): IterableIterator<Coroutine<T>> {
+export function asCompleted<T>(aws: Iterable<Awaitable<T>>, options: AsCompletedOptions = {}): AsCompletedIterator<T> {
   if (isFuture(aws) || isCoroutine(aws)) throw new TypeError(`expects an iterable of awaitables, not ${typeName(aws)}`);
   if (!isIterable(aws)) throw new TypeError(`asCompleted() needs an iterable of awaitables (an array or a Set), got ${repr(aws)}`);
   if (options === null || typeof options !== 'object') throw new TypeError(`asCompleted() options must be an object like { timeout }, got ${repr(options)}`);

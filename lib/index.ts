@@ -76,6 +76,7 @@ export {
   type GatherResultsOrErrors,
   type AwaitedResult,
   type AsCompletedOptions,
+  type AsCompletedIterator,
 } from './combinators';
 export { timeout, timeoutAt, Timeout } from './timeouts';
 export { TaskGroup } from './taskgroups';

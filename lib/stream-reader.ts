@@ -20,7 +20,7 @@
  * browser too; lib/streams.ts re-exports it.
  */
 import type { EventLoop } from './loop';
-import { IncompleteReadError, LimitOverrunError, RuntimeError, ValueError } from './exceptions';
+import { IncompleteReadError, LimitOverrunError, RuntimeError, StopAsyncIteration, ValueError } from './exceptions';
 import { _getRunningLoop, getEventLoop } from './events';
 import type { Coroutine, Future } from './futures';
 import type { Transport } from './transports';
@@ -366,6 +366,19 @@ export class StreamReader {
     const data = this._take(n);
     this._maybeResumeTransport();
     return data;
+  }
+
+  /**
+   * `async for line in reader` (Python's `StreamReader.__anext__`): the next
+   * line, as readline() gives it; StopAsyncIteration at end of file. So a
+   * StreamReader works with `asyncFor`, `asyncCursor` and `anext`.
+   * @example
+   * yield* asyncFor(reader, function* (line) { console.log(new TextDecoder().decode(line)); });
+   */
+  *anext(): Coroutine<Uint8Array> {
+    const line = yield* this.readline();
+    if (line.length === 0) throw new StopAsyncIteration();
+    return line;
   }
 
   toString(): string {

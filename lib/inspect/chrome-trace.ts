@@ -116,6 +116,10 @@ export function toChromeTrace(events: readonly TraceEvent[], dropped = 0): strin
         }
         callbackStart = -1;
         break;
+      case 'asyncgen':
+        // An instant on the task's thread: it asks the generator, or the generator answers.
+        out.push({ name: `${e.action} ${e.generator}${e.value ? ` ${e.value}` : ''}`, ph: 'i', s: 't', pid: PID, tid: e.task.id, ts: ts[i], cat: 'asyncgen' });
+        break;
       case 'wait':
         waitStart = i;
         break;

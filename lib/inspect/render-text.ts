@@ -61,6 +61,29 @@ function resumes(t: TaskRef, cause: StepCause): string {
   }
 }
 
+function asyncgenSentence(e: Extract<TraceEvent, { type: 'asyncgen' }>): string {
+  const gen = `async generator '${e.generator}'`;
+  const who = task(e.task);
+  switch (e.action) {
+    case 'anext':
+      return `${who} asks ${gen} for its next value (anext)`;
+    case 'asend':
+      return `${who} sends a value into ${gen} and asks for the next one (asend)`;
+    case 'athrow':
+      return `${who} throws an error into ${gen} (athrow)`;
+    case 'aclose':
+      return `${who} closes ${gen} (aclose): its finally blocks run`;
+    case 'value':
+      return `${gen} emits ${e.value} to ${who}`;
+    case 'stop':
+      return `${gen} is exhausted: StopAsyncIteration for ${who}`;
+    case 'closed':
+      return `${gen} is closed`;
+    case 'error':
+      return `${gen} fails: ${e.value}`;
+  }
+}
+
 /** One event in plain English, without its time (null for events not worth a line). */
 export function sentence(e: TraceEvent, options: NarrateOptions = {}): string | null {
   switch (e.type) {
@@ -68,19 +91,23 @@ export function sentence(e: TraceEvent, options: NarrateOptions = {}): string | 
       return `${task(e.task)} is created${e.by !== null ? ` by ${task(e.by)}` : ''}`;
     case 'stepStart':
       return resumes(e.task, e.cause);
-    case 'stepEnd':
+    case 'stepEnd': {
+      const inside = e.inside !== undefined ? `, inside ${e.inside}` : '';
       switch (e.action) {
         case 'await':
-          return `${task(e.task)} suspends: it awaits ${e.future?.label}`;
+          return `${task(e.task)} suspends: it awaits ${e.future?.label}${inside}`;
         case 'sleep':
-          return `${task(e.task)} sleeps until ${formatTime(e.until as number)}`;
+          return `${task(e.task)} sleeps until ${formatTime(e.until as number)}${inside}`;
         case 'yield':
-          return `${task(e.task)} yields: it gives the loop one turn before its next step`;
+          return `${task(e.task)} yields: it gives the loop one turn before its next step${inside}`;
         case 'error':
           return `${task(e.task)} yielded something it must not (yield* was needed): it gets an error at its next step`;
         default:
           return null; // 'done': taskDone says it
       }
+    }
+    case 'asyncgen':
+      return asyncgenSentence(e);
     case 'taskDone':
       if (e.outcome === 'result') return `${task(e.task)} is done: result ${e.value}`;
       if (e.outcome === 'exception') return `${task(e.task)} fails: ${e.value}`;

@@ -8,12 +8,16 @@
  * what it stands for in `_waitInfo`: gather, wait, shield and TaskGroup list
  * the futures they wait for (drawn under a node of that kind), locks and
  * queues name themselves (and a lock names the task holding it). Named
- * `coroutine()` frames sit between a task and what it awaits, innermost last.
+ * `coroutine()` frames, and the async generators a task awaits inside
+ * (`anext() of async generator 'ticker'`), sit between a task and what it
+ * awaits, innermost last.
  */
 import { _getRunningLoop, getEventLoop } from '../events';
 import { Task } from '../tasks';
 import { LoopView, taskLabel } from './describe';
+import { _liveAsyncgens } from '../asyncgen-hooks';
 import type { Future } from '../futures';
+import type { AsyncGenerator } from '../asyncgen';
 import type { EventLoop } from '../loop';
 
 /** One line of the tree, with what goes under it. */
@@ -52,8 +56,12 @@ function childTasks(task: Task<unknown>): Task<unknown>[] {
 
 class TreeBuilder {
   private readonly shown = new Set<Task<unknown>>();
+  /** The loop's async generators with an await in progress. */
+  private readonly generators: AsyncGenerator<unknown, unknown>[];
 
-  constructor(private readonly view: LoopView) {}
+  constructor(private readonly view: LoopView) {
+    this.generators = _liveAsyncgens(view.loop).filter((g) => g._task !== null);
+  }
 
   /** The roots: tasks no other task awaits; then any left over (they await each other in a cycle). */
   build(): Node[] {
@@ -74,12 +82,12 @@ class TreeBuilder {
     this.shown.add(task);
     const below = fut === null ? [] : structuralChildren(fut).map((c) => this.futureNode(c, new Set([fut])));
     // Named coroutine() frames, outermost first, each one under the one that called it.
-    const frames = task.getStack().filter((f) => f.name !== '<generator>');
+    const frames = task.getStack().filter((f) => f.name !== '<generator>').map((f) => `${f.name}()${f.calledAt ? ` at ${f.calledAt}` : ''}`);
+    // An async generator the task awaits sits after the frames the task had when that await began.
+    const generators = this.generators.filter((g) => g._task === task).sort((a, b) => b._since - a._since);
+    for (const g of generators) frames.splice(Math.min(g._depth, frames.length), 0, `${g._op}() of async generator '${g._name}'`);
     let children = below;
-    for (let i = frames.length - 1; i >= 0; i--) {
-      const f = frames[i];
-      children = [{ text: `${f.name}()${f.calledAt ? ` at ${f.calledAt}` : ''}`, children }];
-    }
+    for (let i = frames.length - 1; i >= 0; i--) children = [{ text: frames[i], children }];
     return { text, children };
   }
 

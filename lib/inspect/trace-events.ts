@@ -58,14 +58,27 @@ interface Base {
 /** What a task did when its step ended. */
 export type StepAction = 'await' | 'sleep' | 'yield' | 'done' | 'error';
 
+/**
+ * An async generator's side of an await: a task asks it (`anext`, `asend`,
+ * `athrow`, `aclose`), then it answers — a `value` it emitted, `stop`
+ * (exhausted: StopAsyncIteration), `closed`, or an `error`.
+ */
+export type AsyncGenAction = 'anext' | 'asend' | 'athrow' | 'aclose' | 'value' | 'stop' | 'closed' | 'error';
+
 /** One event of the trace. */
 export type TraceEvent =
   | (Base & { type: 'taskCreated'; task: TaskRef; by: TaskRef | null })
   /** A step of the task went into the ready queue: its first, after a bare yield, a wake-up, or a thrown mistake. */
   | (Base & { type: 'taskScheduled'; task: TaskRef; reason: 'step' | 'wakeup' | 'throw' })
   | (Base & { type: 'stepStart'; task: TaskRef; cause: StepCause })
-  /** The step is over: the task awaits `future`, sleeps `until`, yielded, finished, or made a mistake. */
-  | (Base & { type: 'stepEnd'; task: TaskRef; action: StepAction; future: FutureRef | null; until: number | null })
+  /**
+   * The step is over: the task awaits `future`, sleeps `until`, yielded,
+   * finished, or made a mistake. `inside`: the async generator await it is
+   * in, if any (`anext() of async generator 'ticker'`).
+   */
+  | (Base & { type: 'stepEnd'; task: TaskRef; action: StepAction; future: FutureRef | null; until: number | null; inside?: string })
+  /** An async generator is asked for something by `task`, or answers it (`value`: what it emitted, or the error). */
+  | (Base & { type: 'asyncgen'; task: TaskRef; generator: string; action: AsyncGenAction; value: string })
   | (Base & { type: 'taskDone'; task: TaskRef; outcome: Outcome; value: string })
   /** A future someone waits for is done (seen when its done callbacks are scheduled). */
   | (Base & { type: 'futureDone'; future: FutureRef; outcome: Outcome; value: string; by: TaskRef | null; callback: string | null })

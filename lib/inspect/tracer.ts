@@ -25,6 +25,7 @@ import { toSVG, type SVGOptions } from './render-svg';
 import { toChromeTrace } from './chrome-trace';
 import type { EventLoop, Instrument } from '../loop';
 import type { FutureRef, Outcome, StepAction, StepCause, TaskRef, TraceEvent } from './trace-events';
+import type { AsyncGenerator, AsyncGenOp, AsyncGenOutcome } from '../asyncgen';
 
 type CallbackKind = 'step' | 'wakeup' | 'throw';
 
@@ -95,6 +96,8 @@ export class Tracer implements Instrument {
   /** The future whose done callback (a task's wakeup) is running now: what the next step wakes from. */
   private wakingFuture: Future<unknown> | null = null;
   private currentCallbackText = '';
+  /** The async generator awaits each task is inside, innermost last (`anext() of async generator 'g'`). */
+  private readonly insideGen = new WeakMap<Task<unknown>, string[]>();
 
   constructor(options?: TracerOptions) {
     const limit = checkOptions<TracerOptions>('Tracer', options, ['limit']).limit ?? null;
@@ -156,7 +159,30 @@ export class Tracer implements Instrument {
       action = yielded === undefined ? 'yield' : 'error';
     }
     this.lastAction.set(task, action);
-    this.record(loop, { type: 'stepEnd', task: this.taskRef(task), action, future, until });
+    const inside = this.insideGen.get(task);
+    const event: EventFields = { type: 'stepEnd', task: this.taskRef(task), action, future, until };
+    if (inside !== undefined && inside.length > 0 && action !== 'done') event.inside = inside[inside.length - 1];
+    this.record(loop, event);
+  }
+
+  /** A task starts awaiting an async generator (a generator stepped by hand, outside any task, is not told). */
+  asyncgenStart(agen: AsyncGenerator<unknown, unknown>, op: AsyncGenOp): void {
+    const loop = this.loopNow();
+    const task = loop?._currentTask ?? null;
+    if (task === null) return;
+    const stack = this.insideGen.get(task) ?? [];
+    stack.push(`${op}() of async generator '${agen._name}'`);
+    this.insideGen.set(task, stack);
+    this.record(loop, { type: 'asyncgen', task: this.taskRef(task), generator: agen._name, action: op, value: '' });
+  }
+
+  asyncgenEnd(agen: AsyncGenerator<unknown, unknown>, outcome: AsyncGenOutcome): void {
+    const loop = this.loopNow();
+    const task = loop?._currentTask ?? null;
+    if (task === null) return;
+    this.insideGen.get(task)?.pop();
+    const value = outcome.kind === 'value' ? short(outcome.value) : outcome.kind === 'error' ? short(outcome.error) : '';
+    this.record(loop, { type: 'asyncgen', task: this.taskRef(task), generator: agen._name, action: outcome.kind, value });
   }
 
   taskDone(task: Task<unknown>): void {
