@@ -42,7 +42,10 @@ function typeName(x: unknown): string {
   if (x === null) return 'null';
   if (typeof x !== 'object' && typeof x !== 'function') return typeof x;
   if (typeof x === 'function') return 'function';
-  return (x as { constructor?: { name?: string } }).constructor?.name || 'Object';
+  const name = (x as { constructor?: { name?: string } }).constructor?.name;
+  if (name && name !== 'Object') return name;
+  const tag = (x as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag]; // a generator, a JavaScript async generator…
+  return typeof tag === 'string' ? tag : 'Object';
 }
 
 function isAsyncIterator(x: unknown): x is AsyncIteratorLike<unknown> {
