@@ -76,14 +76,14 @@ export function _forget(loop: EventLoop, ref: WeakRef<AsyncGenerator<unknown, un
   finalizer.unregister(ref);
 }
 
-/** @internal The unfinished generators registered with `loop` (for task trees). */
+/** @internal The generators registered with `loop` and not collected: the unfinished ones (for task trees). */
 export function _liveAsyncgens(loop: EventLoop): AsyncGenerator<unknown, unknown>[] {
   const found: AsyncGenerator<unknown, unknown>[] = [];
   const reg = registries.get(loop);
   if (reg === undefined) return found;
   for (const ref of reg.live) {
     const agen = ref.deref();
-    if (agen !== undefined && !agen._finished) found.push(agen);
+    if (agen !== undefined) found.push(agen);
   }
   return found;
 }

@@ -27,6 +27,20 @@ export {
 } from './tasks';
 export { Handle, TimerHandle } from './handles';
 export {
+  asyncGenerator,
+  emit,
+  isAsyncGenerator,
+  AsyncGenerator,
+  type AsyncGenBody,
+  type Emission,
+  type EmittedBy,
+  type AsyncGenOp,
+  type AsyncGenOutcome,
+} from './asyncgen';
+// (lib/asyncgen-hooks, loaded by lib/asyncgen, adds loop.shutdownAsyncgens())
+export { aiter, anext, asyncFor, asyncCursor, AsyncCursor, type AsyncIterableLike, type AsyncIteratorLike } from './aiter';
+
+export {
   EventLoop,
   type EventLoopOptions,
   type Instrument,
@@ -67,6 +81,7 @@ export {
   type GatherResultsOrErrors,
   type AwaitedResult,
   type AsCompletedOptions,
+  type AsCompletedIterator,
 } from './combinators';
 export { timeout, timeoutAt, Timeout } from './timeouts';
 export { TaskGroup } from './taskgroups';
@@ -81,6 +96,7 @@ export {
   type Outcome,
   type StepCause,
   type StepAction,
+  type AsyncGenAction,
   type NarrateOptions,
   type TimelineOptions,
   type SVGOptions,

@@ -92,6 +92,7 @@ export {
   type Outcome,
   type StepCause,
   type StepAction,
+  type AsyncGenAction,
   type NarrateOptions,
   type TimelineOptions,
   type SVGOptions,
