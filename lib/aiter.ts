@@ -23,7 +23,8 @@
  */
 import { RuntimeError, StopAsyncIteration } from './exceptions';
 import { JsAsyncIterator, _isJsAsyncIterable, type AsyncIteratorLike } from './async-iterables';
-import type { Coroutine } from './futures';
+import type { Coroutine, Suspension } from './futures';
+import type { Emission } from './asyncgen';
 import type { CoroutineCall } from './coroutines';
 import type { Awaitable } from './tasks';
 
@@ -114,14 +115,17 @@ function* orDefault<T, D>(aw: Awaitable<T>, defaultValue: D): Coroutine<T | D> {
  *   console.log(i);
  * });
  */
-export function asyncFor<T>(aiterable: AsyncIterableLike<T>, body: (item: T) => Coroutine<unknown> | CoroutineCall<unknown>): Coroutine<void> {
+export function asyncFor<T, Y extends Suspension | undefined | Emission<unknown> = Suspension | undefined>(
+  aiterable: AsyncIterableLike<T>,
+  body: (item: T) => Generator<Y, unknown, unknown> | CoroutineCall<unknown>,
+): Generator<Y | Suspension | undefined, void, unknown> {
   // Checked at the call, so a mistake fails where it was written.
   const it = aiter(aiterable);
   if (typeof body !== 'function') throw new TypeError(`asyncFor() needs a body function (a function*), got ${typeof body}`);
   return runFor(it, body);
 }
 
-function* runFor<T>(it: AsyncIteratorLike<T>, body: (item: T) => Coroutine<unknown> | CoroutineCall<unknown>): Coroutine<void> {
+function* runFor<T, Y>(it: AsyncIteratorLike<T>, body: (item: T) => Generator<Y, unknown, unknown> | CoroutineCall<unknown>): Generator<Y | Suspension | undefined, void, unknown> {
   for (;;) {
     let item: T;
     try {

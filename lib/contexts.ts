@@ -13,6 +13,7 @@
  */
 import { GeneratorExit } from './exceptions';
 import type { Coroutine, Suspension } from './futures';
+import type { Emission } from './asyncgen';
 import type { CoroutineCall } from './coroutines';
 import { repr } from './repr';
 
@@ -25,13 +26,23 @@ export interface AsyncContextManager<T> {
 }
 
 /**
+ * What a block may yield: a coroutine's awaits, and — inside an async
+ * generator's body — its emissions, which pass through to the generator.
+ */
+type BlockYield = Suspension | undefined | Emission<unknown>;
+
+/**
  * `async with cm as value: body` — returns the body's result, or undefined
- * when `exit` swallowed the body's error.
+ * when `exit` swallowed the body's error. Inside an async generator, the
+ * block may `yield* emit(…)` (its type says so: it yields what the block yields).
  * @example
  * const r = yield* asyncWith(new TaskGroup(), function* (tg) { tg.createTask(work(1)); return 7; });
  * yield* asyncWith(lock, function* () { counter++; });
  */
-export function asyncWith<T, R>(cm: AsyncContextManager<T>, body: (value: T) => Coroutine<R> | CoroutineCall<R>): Coroutine<R> {
+export function asyncWith<T, R, Y extends BlockYield = Suspension | undefined>(
+  cm: AsyncContextManager<T>,
+  body: (value: T) => Generator<Y, R, unknown> | CoroutineCall<R>,
+): Generator<Y | Suspension | undefined, R, unknown> {
   // Checked at the call, so a mistake fails where it was written, with nothing entered.
   if (cm === null || typeof cm !== 'object' || typeof cm.enter !== 'function' || typeof cm.exit !== 'function') {
     throw new TypeError(`asyncWith() needs an async context manager (an object with enter() and exit()), got ${repr(cm)}`); // repr: never throws on the value
@@ -40,7 +51,10 @@ export function asyncWith<T, R>(cm: AsyncContextManager<T>, body: (value: T) => 
   return runWith(cm, body);
 }
 
-function* runWith<T, R>(cm: AsyncContextManager<T>, body: (value: T) => Coroutine<R> | CoroutineCall<R>): Coroutine<R> {
+function* runWith<T, R, Y extends BlockYield>(
+  cm: AsyncContextManager<T>,
+  body: (value: T) => Generator<Y, R, unknown> | CoroutineCall<R>,
+): Generator<Y | Suspension | undefined, R, unknown> {
   const value = yield* cm.enter();
   let result: R;
   let settled = false; // the body returned or threw; otherwise a close is passing through

@@ -8,10 +8,13 @@ import {
   EventLoop,
   Future,
   GeneratorExit,
+  Lock,
   RuntimeError,
   StopAsyncIteration,
   anext,
+  asyncFor,
   asyncGenerator,
+  asyncWith,
   coroutine,
   createTask,
   emit,
@@ -637,8 +640,29 @@ describe('async generators', () => {
       // @ts-expect-error emit in a plain coroutine
       yield* emit(1);
     }
+    // asyncFor's and asyncWith's blocks may emit for the generator around them (`async for x in src: yield f(x)`).
+    const piped = asyncGenerator(function* piped() {
+      yield* asyncFor(typed(2), function* (x) {
+        yield* emit(`item ${x}`);
+      });
+      yield* asyncWith(new Lock(), function* () {
+        yield* emit(true);
+      });
+    });
+    function* pipedProgram(): Coroutine<unknown[]> {
+      const g = piped();
+      const first = yield* g.anext();
+      assertType<typeof first, string | boolean>(true);
+      return [first, yield* g.anext(), yield* g.anext(), (yield* catching(g.anext())) instanceof StopAsyncIteration];
+    }
+    function* plainWith(): Coroutine<void> {
+      // @ts-expect-error a block that emits, in a plain coroutine
+      yield* asyncWith(new Lock(), function* () { yield* emit(1); });
+    }
     loop.runUntilComplete(program());
+    expect(loop.runUntilComplete(pipedProgram())).to.deep.equal(['item 2', 'item s', true, true]);
     void plainCoroutine;
+    void plainWith;
   });
 
   describe('property: whatever the consumer does, finally blocks run exactly once', () => {

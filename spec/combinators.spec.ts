@@ -9,11 +9,14 @@ import {
   FIRST_EXCEPTION,
   Future,
   RuntimeError,
+  StopAsyncIteration,
   Task,
   TimeoutError,
   ValueError,
   allTasks,
+  anext,
   asCompleted,
+  asyncFor,
   asyncWith,
   coroutine,
   createTask,
@@ -1090,6 +1093,42 @@ describe('asCompleted', () => {
       expect(allTasks(loop).size).to.equal(before);
       yield* t;
     })());
+  });
+
+  describe('as an async iterator (3.13)', () => {
+    it('gives the original futures and tasks themselves, in the order they finish', () => {
+      runClean(loop, (function* () {
+        const c = createTask(val(3, 'c'), { name: 'c' });
+        const a = loop.createFuture<string>();
+        loop.callLater(1, () => a.setResult('a'));
+        const out: unknown[] = [];
+        yield* asyncFor(asCompleted<string>([c, a, val(2, 'b')]), function* (fut) {
+          out.push(fut === a ? 'the future a' : fut === c ? 'the task c' : fut instanceof Task ? `a task made for ${fut.result()}` : fut);
+        });
+        expect(out).to.deep.equal(['the future a', 'a task made for b', 'the task c']);
+        expect(loop.time()).to.equal(3);
+      })());
+    });
+
+    it('a failed one comes out as the future (its error is not raised); past the timeout, TimeoutError', () => {
+      runClean(loop, (function* () {
+        const it = asCompleted<string>([fail(1, new RangeError('x')), val(5, 'late')], { timeout: 2 });
+        const failed = yield* anext(it);
+        expect(String(failed.exception())).to.equal('RangeError: x');
+        expect(yield* catching(anext(it))).to.be.instanceOf(TimeoutError);
+        expect(yield* catching(anext(it))).to.be.instanceOf(StopAsyncIteration);
+        yield* sleep(5);
+      })());
+    });
+
+    it('StopAsyncIteration once every awaitable was handed out (also at once for none)', () => {
+      runClean(loop, (function* () {
+        expect(yield* catching(asCompleted([]).anext())).to.be.instanceOf(StopAsyncIteration);
+        const it = asCompleted([val(1, 'x')]);
+        expect((yield* it.anext()).result()).to.equal('x');
+        expect(yield* catching(it.anext())).to.be.instanceOf(StopAsyncIteration);
+      })());
+    });
   });
 });
 

@@ -3,14 +3,21 @@ import { expect } from 'chai';
 import {
   CancelledError,
   EventLoop,
+  ExceptionGroup,
+  GeneratorExit,
+  Lock,
+  RuntimeError,
+  TaskGroup,
+  asyncGenerator,
   asyncWith,
+  emit,
   coroutine,
   createTask,
   sleep,
   type AsyncContextManager,
   type Coroutine,
 } from '../lib';
-import { useVirtualLoop } from './support';
+import { catching, useVirtualLoop } from './support';
 
 /** A context manager that logs what happens to it; `swallow` makes exit() return true. */
 class Logged implements AsyncContextManager<string> {
@@ -160,5 +167,100 @@ describe('asyncWith', () => {
     const cm = new Logged();
     expect(() => asyncWith(cm, 'body' as unknown as () => Coroutine<void>)).to.throw(TypeError, 'asyncWith() needs a body function (a function*), got string');
     expect(cm.log).to.deep.equal([]);
+  });
+  describe('an async generator closed while its body is inside the block (aclose)', () => {
+    it('exit() runs, with a GeneratorExit (Python: __aexit__(GeneratorExit)); a lock is released; no catch block runs', () => {
+      const lock = new Lock();
+      const log: string[] = [];
+      let seen: unknown;
+      const cm: AsyncContextManager<void> = {
+        enter: () => lock.enter(),
+        *exit(error?: unknown): Coroutine<void> {
+          seen = error;
+          yield* lock.exit(error);
+        },
+      };
+      const g = asyncGenerator(function* locked() {
+        try {
+          yield* asyncWith(cm, function* () {
+            yield* emit(1);
+          });
+          log.push('after the block');
+        } catch (e) {
+          log.push(`catch ${e}`);
+        } finally {
+          log.push('finally');
+        }
+      })();
+      function* main(): Coroutine<unknown> {
+        yield* g.anext();
+        expect(lock.locked()).to.equal(true);
+        return yield* g.aclose();
+      }
+      expect(loop.runUntilComplete(main())).to.equal(undefined);
+      expect(seen).to.be.instanceOf(GeneratorExit);
+      expect(lock.locked()).to.equal(false);
+      expect(log).to.deep.equal(['finally']);
+    });
+
+    it('an exit() that awaits: the close goes on as GeneratorExit (else JavaScript would drop it), and aclose() counts that as closed', () => {
+      const cm = new Logged();
+      const log: string[] = [];
+      const g = asyncGenerator(function* awaitingExit() {
+        try {
+          yield* asyncWith(cm, function* () {
+            yield* emit(1);
+          });
+          log.push('after the block (must not run)');
+          yield* emit(2);
+        } catch (e) {
+          log.push(`catch ${(e as Error).name}`);
+          throw e;
+        } finally {
+          log.push(`finally at ${loop.time()}`);
+        }
+      })();
+      function* main(): Coroutine<unknown> {
+        yield* g.anext();
+        return yield* g.aclose();
+      }
+      expect(loop.runUntilComplete(main())).to.equal(undefined);
+      expect(cm.log).to.deep.equal(['enter', 'exit with GeneratorExit: ']);
+      expect(log).to.deep.equal(['catch GeneratorExit', 'finally at 2']);
+    });
+
+    it('an exit() that returns true swallows the close, as in Python: the code after the block runs (and emitting there is refused)', () => {
+      const cm = new Logged(true);
+      const g = asyncGenerator(function* swallowed() {
+        yield* asyncWith(cm, function* () {
+          yield* emit(1);
+        });
+        yield* emit(2);
+      })();
+      function* main(): Coroutine<unknown> {
+        yield* g.anext();
+        return yield* catching(g.aclose());
+      }
+      const e = loop.runUntilComplete(main());
+      expect(e).to.be.instanceOf(RuntimeError);
+      expect((e as Error).message).to.equal('async generator ignored GeneratorExit');
+    });
+
+    it('a TaskGroup in the body: its tasks are cancelled, and the close comes out as ExceptionGroup([GeneratorExit]), as in CPython', () => {
+      const g = asyncGenerator(function* grouped() {
+        yield* asyncWith(new TaskGroup(), function* (tg) {
+          tg.createTask(sleep(5));
+          yield* emit(1);
+        });
+      })();
+      function* main(): Coroutine<unknown> {
+        yield* g.anext();
+        return yield* catching(g.aclose());
+      }
+      const e = loop.runUntilComplete(main());
+      expect(e).to.be.instanceOf(ExceptionGroup);
+      expect((e as ExceptionGroup).exceptions[0]).to.be.instanceOf(GeneratorExit);
+      expect(loop.time()).to.equal(0);
+    });
   });
 });

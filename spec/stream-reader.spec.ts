@@ -7,8 +7,10 @@ import {
   IncompleteReadError,
   LimitOverrunError,
   RuntimeError,
+  StopAsyncIteration,
   StreamReader,
   ValueError,
+  asyncFor,
   createTask,
   type Coroutine,
 } from '../lib';
@@ -75,6 +77,22 @@ describe('stream-reader: StreamReader fed by hand', () => {
       })(),
     );
     expect(lines).to.deep.equal(['one\n', 'two\n', 'three', '']);
+  });
+
+  it('is an async iterator of its lines (async for line in reader): StopAsyncIteration at EOF', () => {
+    const lines = vrun(
+      (function* (): Coroutine<string[]> {
+        const r = new StreamReader();
+        createTask(feeder(r, ['one\ntw', 'o\nthr', 'ee']));
+        const out: string[] = [];
+        yield* asyncFor(r, function* (line) {
+          out.push(dec(line));
+        });
+        expect(yield* catching(() => r.anext())).to.be.instanceOf(StopAsyncIteration);
+        return out;
+      })(),
+    );
+    expect(lines).to.deep.equal(['one\n', 'two\n', 'three']);
   });
 
   it('readline over the limit is a ValueError, and the long line is dropped (with or without its newline)', () => {
