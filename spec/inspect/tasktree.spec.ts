@@ -1,6 +1,6 @@
 // formatTaskTree / printTaskTree: who awaits whom.
 import { expect } from 'chai';
-import { EventLoop, Future, Lock, TaskGroup, asyncWith, coroutine, formatTaskTree, gather, printTaskTree, setEventLoop, sleep, type Coroutine, type Task } from '../../lib';
+import { EventLoop, Future, Lock, TaskGroup, asyncGenerator, asyncWith, coroutine, emit, formatTaskTree, gather, printTaskTree, setEventLoop, sleep, type AsyncGenerator, type Coroutine, type Task } from '../../lib';
 
 /** Runs `setup` inside a task named 'main' on a fresh virtual loop, takes the tree at t=0.5, then lets the rest run out. */
 function treeAt(setup: (loop: EventLoop) => Coroutine<void>, options: { debug?: boolean } = {}): string {
@@ -124,6 +124,43 @@ describe('inspect: formatTaskTree()', () => {
       yield* fetchAll();
     });
     expect(plain.split('\n')[1]).to.equal('    └── fetchAll()');
+  });
+
+  it("draws the async generator a task awaits inside (anext() of async generator 'name'), nested ones and coroutine() frames in order", () => {
+    const ticker = asyncGenerator(function* ticker() {
+      yield* sleep(1);
+      yield* emit(1);
+    });
+    const relay = asyncGenerator(function* relay() {
+      yield* emit(yield* fetchOne(ticker()));
+    });
+    const fetchOne = coroutine(function* fetchOne(g: AsyncGenerator<number>): Coroutine<number> {
+      return yield* g.anext();
+    });
+    const tree = treeAt(function* () {
+      yield* relay().anext();
+    });
+    expect(tree).to.equal(
+      [
+        "└── (T) Task 'main' — sleeping: sleep until t=1.000",
+        "    └── anext() of async generator 'relay'",
+        '        └── fetchOne()',
+        "            └── anext() of async generator 'ticker'",
+      ].join('\n'),
+    );
+    // A close that awaits shows too.
+    const closing = treeAt(function* () {
+      const g = asyncGenerator(function* slowClose() {
+        try {
+          yield* emit(1);
+        } finally {
+          yield* sleep(1);
+        }
+      })();
+      yield* g.anext();
+      yield* g.aclose();
+    });
+    expect(closing).to.equal(["└── (T) Task 'main' — sleeping: sleep until t=1.000", "    └── aclose() of async generator 'slowClose'"].join('\n'));
   });
 
   it('draws what a hand-made future says it waits for, done children included', () => {

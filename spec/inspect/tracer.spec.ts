@@ -1,6 +1,6 @@
 // Tracer: the typed event stream, and the wake-up edges it pieces together.
 import { expect } from 'chai';
-import { EventLoop, Future, Lock, Tracer, ValueError, eagerTaskFactory, sleep, type Coroutine, type StepCause, type TraceEvent } from '../../lib';
+import { EventLoop, Future, Lock, Tracer, ValueError, asyncGenerator, eagerTaskFactory, emit, sleep, type Coroutine, type StepCause, type TraceEvent } from '../../lib';
 import { traceHandOff } from './support';
 
 type Of<K extends TraceEvent['type']> = Extract<TraceEvent, { type: K }>;
@@ -410,5 +410,87 @@ describe('inspect: Tracer', () => {
       expect(new Tracer({ limit: null }).limit).to.equal(null);
       expect(new Tracer({}).limit).to.equal(null);
     });
+  it('narrates async generators: who asks (anext, aclose…), what they emit, the end — and the steps taken inside them', () => {
+    const { loop, tracer } = traced();
+    const ticker = asyncGenerator(function* ticker(n: number) {
+      try {
+        for (let i = 0; i < n; i++) {
+          yield* sleep(1);
+          yield* emit(i);
+        }
+      } finally {
+        yield* sleep(0.5);
+      }
+    });
+    const failing = asyncGenerator(function* failing() {
+      throw new RangeError('bad');
+    });
+    function* main(): Coroutine<void> {
+      const g = ticker(1);
+      yield* g.anext();
+      try {
+        yield* g.anext();
+      } catch {
+        /* exhausted */
+      }
+      const h = ticker(3);
+      yield* h.asend(undefined);
+      yield* h.aclose();
+      try {
+        yield* failing().anext();
+      } catch {
+        /* failed */
+      }
+      const k = ticker(3);
+      yield* k.anext();
+      try {
+        yield* k.athrow(new RangeError('in'));
+      } catch {
+        /* not caught inside */
+      }
+    }
+    loop.runUntilComplete(loop.createTask(main(), { name: 'main' }));
+    loop.close();
+    const lines = tracer.narrate({ callbacks: false, waits: false }).split('\n').filter((l) => /generator|inside/.test(l));
+    expect(lines).to.deep.equal([
+      "t=0.000 Task 'main' asks async generator 'ticker' for its next value (anext)",
+      "t=0.000 Task 'main' sleeps until t=1.000, inside anext() of async generator 'ticker'",
+      "t=1.000 async generator 'ticker' emits 0 to Task 'main'",
+      "t=1.000 Task 'main' asks async generator 'ticker' for its next value (anext)",
+      "t=1.000 Task 'main' sleeps until t=1.500, inside anext() of async generator 'ticker'",
+      "t=1.500 async generator 'ticker' is exhausted: StopAsyncIteration for Task 'main'",
+      "t=1.500 Task 'main' sends a value into async generator 'ticker' and asks for the next one (asend)",
+      "t=1.500 Task 'main' sleeps until t=2.500, inside asend() of async generator 'ticker'",
+      "t=2.500 async generator 'ticker' emits 0 to Task 'main'",
+      "t=2.500 Task 'main' closes async generator 'ticker' (aclose): its finally blocks run",
+      "t=2.500 Task 'main' sleeps until t=3.000, inside aclose() of async generator 'ticker'",
+      "t=3.000 async generator 'ticker' is closed",
+      "t=3.000 Task 'main' asks async generator 'failing' for its next value (anext)",
+      "t=3.000 async generator 'failing' fails: RangeError('bad')",
+      "t=3.000 Task 'main' asks async generator 'ticker' for its next value (anext)",
+      "t=3.000 Task 'main' sleeps until t=4.000, inside anext() of async generator 'ticker'",
+      "t=4.000 async generator 'ticker' emits 0 to Task 'main'",
+      "t=4.000 Task 'main' throws an error into async generator 'ticker' (athrow)",
+      "t=4.000 Task 'main' sleeps until t=4.500, inside athrow() of async generator 'ticker'",
+      "t=4.500 async generator 'ticker' fails: RangeError('in')",
+    ]);
+    const events = ofType(tracer, 'asyncgen');
+    expect(events[0]).to.deep.include({ generator: 'ticker', action: 'anext', value: '', task: { id: 1, name: 'main' } });
+    expect(JSON.parse(tracer.toChromeTrace()).traceEvents.filter((e: { cat?: string }) => e.cat === 'asyncgen').map((e: { name: string }) => e.name).slice(0, 3)).to.deep.equal([
+      'anext ticker',
+      'value ticker 0',
+      'anext ticker',
+    ]);
+  });
+
+  it('a generator stepped by hand, outside any task, is not narrated', () => {
+    const { loop, tracer } = traced();
+    const g = asyncGenerator(function* byHand() {
+      yield* emit(1);
+    })();
+    loop.callSoon(() => g.anext().next());
+    loop.runUntilComplete(sleep(0));
+    loop.close();
+    expect(ofType(tracer, 'asyncgen')).to.deep.equal([]);
   });
 });
