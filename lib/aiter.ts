@@ -149,7 +149,7 @@ function* runFor<T, Y>(it: AsyncIteratorLike<T>, body: (item: T) => Generator<Y,
  *   console.log(c.value);
  * }
  */
-export class AsyncCursor<T> {
+export class AsyncCursor<T = unknown> {
   private readonly it: AsyncIteratorLike<T>;
   private current: T | undefined = undefined;
   private has = false;

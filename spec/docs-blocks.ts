@@ -323,6 +323,8 @@ export const RECEIVERS: Record<string, string> = {
   context: 'ExceptionContext',
   eg: 'ExceptionGroup',
   snap: 'Snapshot',
+  agen: 'AsyncGenerator',
+  cursor: 'AsyncCursor',
 };
 
 /** A name of the tulip column: `name`, or `owner.member` (owner a type of lib/index.ts). */
