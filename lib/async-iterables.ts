@@ -103,9 +103,19 @@ class TulipAsyncIterator<T> implements AsyncIterableIterator<T> {
     return p;
   }
 
-  /** The loop its steps run on: fixed at the first step. */
+  /**
+   * The loop its steps run on, fixed at the first step: the iterator's own,
+   * else the running one, else the current one. It must be running, or the
+   * step would wait forever: say so instead.
+   */
   private onLoop(): EventLoop {
     if (this.loop === null) this.loop = (this.it as { _loop?: EventLoop | null })._loop ?? _getRunningLoop() ?? getEventLoop();
+    if (!this.loop.isRunning()) {
+      throw new RuntimeError(
+        `for await over ${repr(this.it)} needs a running event loop to step it, and ${this.loop} is not running: ` +
+          'iterate inside run(main()) (or loop.runUntilCompleteAsync()), and make that loop the current one (setEventLoop(loop)) if you made it yourself',
+      );
+    }
     return this.loop;
   }
 }

@@ -19,6 +19,7 @@ import {
   getEventLoop,
   getRunningLoop,
   run,
+  setEventLoop,
   sleep,
   type Coroutine,
 } from '../lib';
@@ -137,6 +138,25 @@ describe('JavaScript async iteration, both ways', () => {
       const next = g[Symbol.asyncIterator]().next();
       await loop.runUntilCompleteAsync(fromPromise(next, loop));
       expect(await next).to.deep.equal({ done: false, value: 1 });
+      loop.close();
+    });
+    it('with no running loop to step it, the for-await fails with a message saying what to do (instead of waiting forever)', async () => {
+      const loop = new EventLoop({ clock: 'virtual' });
+      const g = counter([])(2);
+      expect(loop.runUntilComplete(g.anext())).to.equal(0); // first asked outside a running loop: not registered
+      let caught: unknown;
+      setEventLoop(loop); // the current loop, not running
+      try {
+        for await (const x of g) void x;
+      } catch (e) {
+        caught = e;
+      } finally {
+        setEventLoop(null);
+      }
+      expect(caught).to.be.instanceOf(RuntimeError);
+      expect((caught as Error).message).to.match(
+        /^for await over <async_generator object count> needs a running event loop to step it, and <EventLoop running=false .*> is not running: iterate inside run\(main\(\)\)/,
+      );
       loop.close();
     });
   });
