@@ -38,6 +38,12 @@ export type { AsyncIteratorLike } from './async-iterables';
  */
 export type AsyncIterableLike<T> = AsyncIteratorLike<T> | { aiter(): AsyncIteratorLike<T> } | AsyncIterable<T>;
 
+/** What `aiter()` makes of a JavaScript AsyncIterable: `anext()` is a coroutine, and `aclose()` calls the iterator's `return()`. */
+export interface JsAsyncIteration<T> extends AsyncIteratorLike<T> {
+  anext(): Coroutine<T>;
+  aclose(): Coroutine<void>;
+}
+
 /** Python's type name in `'int' object is not …`: the JavaScript type, or the class. */
 function typeName(x: unknown): string {
   if (x === null) return 'null';
@@ -62,6 +68,10 @@ function isAsyncIterator(x: unknown): x is AsyncIteratorLike<unknown> {
  * const it = aiter(nodeReadable);
  * const firstChunk = yield* anext(it);
  */
+export function aiter<I extends AsyncIteratorLike<unknown>>(x: I): I;
+export function aiter<I extends AsyncIteratorLike<unknown>>(x: { aiter(): I }): I;
+export function aiter<T>(x: AsyncIterable<T>): JsAsyncIteration<T>;
+export function aiter<T>(x: AsyncIterableLike<T>): AsyncIteratorLike<T>;
 export function aiter<T>(x: AsyncIterableLike<T>): AsyncIteratorLike<T> {
   if (x !== null && (typeof x === 'object' || typeof x === 'function')) {
     const own = (x as { aiter?: unknown }).aiter;
@@ -78,14 +88,15 @@ export function aiter<T>(x: AsyncIterableLike<T>): AsyncIteratorLike<T> {
 
 /**
  * Python's builtin `anext(it)`: awaiting it gives the next value of the
- * async iterator `it` (StopAsyncIteration at the end). With a default, the
- * end gives the default instead. `it` must be an iterator: `anext(aiter(x))`
- * for an iterable.
+ * async iterator `it` (StopAsyncIteration at the end): what `it.anext()`
+ * returns — for an async generator, a coroutine (so `createTask(anext(g))`
+ * works too). With a default, the end gives the default instead. `it` must
+ * be an iterator: `anext(aiter(x))` for an iterable.
  * @example
  * const first = yield* anext(gen);
  * const maybe = yield* anext(gen, null); // null at the end
  */
-export function anext<T>(it: AsyncIteratorLike<T>): Awaitable<T>;
+export function anext<I extends AsyncIteratorLike<unknown>>(it: I): ReturnType<I['anext']>;
 export function anext<T, D>(it: AsyncIteratorLike<T>, defaultValue: D): Coroutine<T | D>;
 export function anext<T, D>(it: AsyncIteratorLike<T>, defaultValue?: D): Awaitable<T> | Coroutine<T | D> {
   if (!isAsyncIterator(it)) {

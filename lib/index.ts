@@ -32,7 +32,7 @@ export {
   type AsyncGenOutcome,
 } from './asyncgen';
 // (lib/asyncgen-hooks, loaded by lib/asyncgen, adds loop.shutdownAsyncgens())
-export { aiter, anext, asyncFor, asyncCursor, AsyncCursor, type AsyncIterableLike, type AsyncIteratorLike } from './aiter';
+export { aiter, anext, asyncFor, asyncCursor, AsyncCursor, type AsyncIterableLike, type AsyncIteratorLike, type JsAsyncIteration } from './aiter';
 
 export {
   EventLoop,

@@ -58,6 +58,7 @@ describe('async iteration', () => {
       expect(throws(() => aiter(5 as never))).to.have.property('message', "'number' object is not an async iterable");
       expect(throws(() => aiter([1] as never))).to.have.property('message', "'Array' object is not an async iterable");
       expect(throws(() => aiter(null as never))).to.have.property('message', "'null' object is not an async iterable");
+      expect(throws(() => aiter((() => 1) as never))).to.have.property('message', "'function' object is not an async iterable");
       expect(throws(() => aiter(Object.create(null) as never))).to.have.property('message', "'Object' object is not an async iterable");
       expect(throws(() => aiter(5 as never))).to.be.instanceOf(TypeError);
     });

@@ -118,12 +118,16 @@ describe('JavaScript async iteration, both ways', () => {
     it('calls are queued, as JavaScript queues them: two next() at once do not collide; a return() waits its turn', async () => {
       function* main(): Coroutine<unknown[]> {
         const it = counter([])(5)[Symbol.asyncIterator]();
-        const results = yield* fromPromise(Promise.all([it.next(), it.next(), (it.return as () => Promise<unknown>)(), it.next()]));
+        const ret = it.return as () => Promise<unknown>;
+        const results = yield* fromPromise(Promise.all([it.next(), it.next(), ret.call(it), it.next(), ret.call(it)]));
         return results;
       }
+      const it = counter([])(1)[Symbol.asyncIterator]();
+      expect(it[Symbol.asyncIterator]()).to.equal(it);
       expect(await rrun(main())).to.deep.equal([
         { done: false, value: 0 },
         { done: false, value: 1 },
+        { done: true, value: undefined },
         { done: true, value: undefined },
         { done: true, value: undefined },
       ]);
@@ -179,6 +183,7 @@ describe('JavaScript async iteration, both ways', () => {
         await new Promise((r) => setTimeout(r, 1));
         yield 2;
       }
+      expect(String(aiter(source()))).to.equal('<async iterator of <AsyncGenerator>>');
       function* main(): Coroutine<unknown[]> {
         const it = aiter(source());
         return [yield* anext(it), yield* anext(it), yield* catching(anext(it)), yield* catching(anext(it))];
@@ -229,6 +234,27 @@ describe('JavaScript async iteration, both ways', () => {
         return [seen, e instanceof CancelledError, stream.destroyed];
       }
       expect(await arun(main())).to.deep.equal([['one'], true, true]);
+    });
+
+    it('cancelled while the source\'s return() itself fails at once: the cancellation still comes out', async () => {
+      let calls = 0;
+      const source = {
+        [Symbol.asyncIterator]: () => ({
+          next: () => new Promise<IteratorResult<number>>(() => undefined), // never settles
+          return: () => {
+            calls++;
+            throw new RangeError('return failed');
+          },
+        }),
+      };
+      function* main(): Coroutine<unknown> {
+        const t = createTask(anext(aiter(source)));
+        yield* fromPromise(tick());
+        t.cancel();
+        return yield* catching(t);
+      }
+      expect(await arun(main())).to.be.instanceOf(CancelledError);
+      expect(calls).to.equal(1);
     });
 
     it('an error of the iterator propagates, and ends the iteration', async () => {

@@ -475,6 +475,87 @@ describe('async generators', () => {
     });
   });
 
+  describe('awaitables driven by hand (what a Task or a delegating yield* does with them)', () => {
+    it('throw() into an anext() not started yet begins it and raises the error in the body (3.13)', () => {
+      const log: string[] = [];
+      const g = counter(log)(3);
+      function* main(): Coroutine<unknown> {
+        yield* g.anext(); // started: the error lands at an emit, inside try/finally
+        const aw = g.anext();
+        return throws(() => aw.throw(new RangeError('thrown first')));
+      }
+      expect(String(loop.runUntilComplete(main()))).to.equal('RangeError: thrown first');
+      expect(log).to.deep.equal(['finally']);
+      expect(g.running).to.equal(false);
+    });
+
+    it('throw() into an athrow() or aclose() not started yet begins it the same way', () => {
+      const g = counter([])(3);
+      function* main(): Coroutine<unknown[]> {
+        yield* g.anext();
+        const viaAthrow = throws(() => g.athrow(new RangeError('a')).throw(new RangeError('b')));
+        const h = counter([])(3);
+        yield* h.anext();
+        const closing = h.aclose();
+        const viaAclose = throws(() => closing.throw(new RangeError('c')));
+        return [String(viaAthrow), String(viaAclose), g.running, h.running];
+      }
+      expect(loop.runUntilComplete(main())).to.deep.equal(['RangeError: b', 'RangeError: c', false, false]);
+    });
+
+    it('a cancellation of athrow() while the recovering body awaits: the body\'s error comes out, and it is finished', () => {
+      const g = asyncGenerator(function* recoversSlowly() {
+        try {
+          yield* emit(1);
+        } catch {
+          yield* sleep(10);
+          yield* emit(2);
+        }
+      })();
+      function* main(): Coroutine<unknown[]> {
+        yield* g.anext();
+        const t = createTask(g.athrow(new RangeError('x')));
+        yield* sleep(1);
+        t.cancel();
+        return [yield* catching(t), yield* catching(g.anext())];
+      }
+      const [e, after] = loop.runUntilComplete(main());
+      expect(e).to.be.instanceOf(CancelledError);
+      expect(after).to.be.instanceOf(StopAsyncIteration);
+    });
+
+    it('return() on a coroutine awaiting inside anext(): a body that throws while closing, or that emits while closing', () => {
+      const throwing = asyncGenerator(function* throwsOnClose() {
+        try {
+          yield* sleep(5);
+        } finally {
+          throw new RangeError('while closing');
+        }
+        yield* emit(1);
+      })();
+      const emitting = asyncGenerator(function* emitsOnClose() {
+        try {
+          yield* sleep(5);
+        } finally {
+          yield* emit('late');
+        }
+      })();
+      function* consumer<T>(g: AsyncGenerator<T>): Coroutine<T> {
+        return yield* g.anext();
+      }
+      function* main(): Coroutine<unknown[]> {
+        const a = consumer(throwing);
+        a.next();
+        const thrown = throws(() => a.return(undefined as never));
+        const b = consumer(emitting);
+        b.next();
+        const r = b.return(undefined as never);
+        return [String(thrown), r, emitting.running];
+      }
+      expect(loop.runUntilComplete(main())).to.deep.equal(['RangeError: while closing', { done: true, value: undefined }, false]);
+    });
+  });
+
   describe('cancellation through anext', () => {
     it('cancelling the task waiting in anext() cancels the await inside the generator: its finally runs, it is finished', () => {
       const log: string[] = [];

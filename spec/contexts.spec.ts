@@ -246,6 +246,35 @@ describe('asyncWith', () => {
       expect((e as Error).message).to.equal('async generator ignored GeneratorExit');
     });
 
+    it('a cancellation while an awaiting exit() runs for a close reaches that exit()', () => {
+      const log: string[] = [];
+      const cm: AsyncContextManager<void> = {
+        *enter(): Coroutine<void> {},
+        *exit(): Coroutine<void> {
+          try {
+            yield* sleep(10);
+          } catch (e) {
+            log.push(`exit got ${(e as Error).name}`);
+            throw e;
+          }
+        },
+      };
+      const g = asyncGenerator(function* slowExit() {
+        yield* asyncWith(cm, function* () {
+          yield* emit(1);
+        });
+      })();
+      function* main(): Coroutine<unknown> {
+        yield* g.anext();
+        const t = createTask(g.aclose());
+        yield* sleep(1);
+        t.cancel();
+        return yield* catching(t);
+      }
+      expect(loop.runUntilComplete(main())).to.be.instanceOf(CancelledError);
+      expect(log).to.deep.equal(['exit got CancelledError']);
+    });
+
     it('a TaskGroup in the body: its tasks are cancelled, and the close comes out as ExceptionGroup([GeneratorExit]), as in CPython', () => {
       const g = asyncGenerator(function* grouped() {
         yield* asyncWith(new TaskGroup(), function* (tg) {
