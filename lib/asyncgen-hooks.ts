@@ -18,7 +18,7 @@
  *     registry keeps the body (the plain generator) for that, never the
  *     AsyncGenerator object itself, which could otherwise never be collected.
  */
-import { CancelledError } from './exceptions';
+import { BaseException, Exception } from './exceptions';
 import { EventLoop } from './loop';
 import { gather } from './combinators';
 import type { Coroutine } from './futures';
@@ -138,8 +138,9 @@ EventLoop.prototype.shutdownAsyncgens = function* shutdownAsyncgens(this: EventL
   );
   for (let i = 0; i < results.length; i++) {
     const result = results[i];
-    // aclose() gives undefined; anything else is what it threw. Python reports Exceptions only: not a CancelledError.
-    if (result !== undefined && !(result instanceof CancelledError)) {
+    // aclose() gives undefined; anything else is what it threw. Python reports
+    // Exceptions only, not BaseExceptions such as CancelledError or KeyboardInterrupt.
+    if (result !== undefined && (result instanceof Exception || !(result instanceof BaseException))) {
       this.callExceptionHandler({
         message: `an error occurred during closing of asynchronous generator ${closing[i]}`,
         exception: result,

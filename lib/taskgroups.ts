@@ -16,7 +16,7 @@
  * (CPython also lets KeyboardInterrupt and SystemExit out as they are, not in
  * a group; JavaScript has no such errors, so every failure goes in the group.)
  */
-import { CancelledError, ExceptionGroup, RuntimeError } from './exceptions';
+import { BaseExceptionGroup, CancelledError, RuntimeError } from './exceptions';
 import { getRunningLoop } from './events';
 import { Future, type Coroutine, type WaitInfo } from './futures';
 import { currentTask, type Task } from './tasks';
@@ -144,7 +144,9 @@ export class TaskGroup implements AsyncContextManager<TaskGroup> {
         parent.cancel();
       }
       this._errors = null; // the group keeps no reference to them
-      throw new ExceptionGroup('unhandled errors in a TaskGroup', errors);
+      // CPython raises BaseExceptionGroup, which is an ExceptionGroup when every error is an Exception
+      // (a BaseException such as GeneratorExit, from an async generator closed inside the group, keeps it a BaseExceptionGroup).
+      throw new BaseExceptionGroup('unhandled errors in a TaskGroup', errors);
     }
   }
 

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import {
   DefaultEventLoopPolicy,
   EventLoop,
+  KeyboardInterrupt,
   Runner,
   asyncCursor,
   asyncGenerator,
@@ -162,6 +163,30 @@ describe('the loop and its async generators', () => {
       expect(String(seen[0].exception)).to.equal('RangeError: in finally');
       expect(seen[0].asyncgen).to.equal(badGen);
       expect(log).to.deep.equal(['good closing at 0', 'good closed at 1 (loop closed: false, executor shut down: false)']);
+    });
+
+    it('reports Exceptions only: a close that ends in a BaseException (a cancellation, KeyboardInterrupt) is not reported', () => {
+      const seen = errorsOf(loop);
+      const interrupted = asyncGenerator(function* interrupted() {
+        try {
+          yield* emit(1);
+        } finally {
+          throw new KeyboardInterrupt();
+        }
+      });
+      const plain = asyncGenerator(function* plain() {
+        try {
+          yield* emit(1);
+        } finally {
+          throw 'a string'; // JavaScript can throw anything: reported
+        }
+      });
+      loop.runUntilComplete((function* () {
+        yield* interrupted().anext();
+        yield* plain().anext();
+      })());
+      loop.runUntilComplete(loop.shutdownAsyncgens());
+      expect(seen.map((c) => [c.message, c.exception])).to.deep.equal([['an error occurred during closing of asynchronous generator <async_generator object plain>', 'a string']]);
     });
 
     it('with nothing to close, it finishes at once', () => {
