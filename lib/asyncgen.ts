@@ -340,7 +340,7 @@ abstract class AsyncGenAwaitable<T> {
       agen._task = task;
       agen._op = this._op;
       agen._since = ++awaitsBegun;
-      agen._depth = task !== null && task._calls !== null ? task._calls.length : 0;
+      agen._depth = task !== null && task._frames !== null ? task._frames.calls.length : 0;
       if (loop._instrumented) loop._emit('asyncgenStart', agen, this._op);
     }
   }

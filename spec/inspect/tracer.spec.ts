@@ -410,6 +410,8 @@ describe('inspect: Tracer', () => {
       expect(new Tracer({ limit: null }).limit).to.equal(null);
       expect(new Tracer({}).limit).to.equal(null);
     });
+  });
+
   it('narrates async generators: who asks (anext, aclose…), what they emit, the end — and the steps taken inside them', () => {
     const { loop, tracer } = traced();
     const ticker = asyncGenerator(function* ticker(n: number) {
