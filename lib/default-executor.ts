@@ -1,6 +1,7 @@
 /**
  * The loop's executors (CPython: `run_in_executor`, `set_default_executor`,
- * `shutdown_default_executor` in base_events.py): `runInExecutor` hands a
+ * `shutdown_default_executor` in base_events.py — the waiting half of the
+ * last is lib/executor-shutdown.ts): `runInExecutor` hands a
  * function to a pool of worker threads and gives back a Future of its
  * result. With no executor named, the loop's default pool is used, made on
  * first use (lib/executors.ts registers how to make it: worker threads need
@@ -8,7 +9,7 @@
  */
 import { RuntimeError } from './exceptions';
 import { repr } from './repr';
-import type { Future } from './futures';
+import type { Coroutine, Future } from './futures';
 import type { EventLoop } from './loop';
 
 /** A function an executor runs: self-contained (sent by its source text), or `{ module, export }`. */
@@ -17,7 +18,10 @@ export type ExecutorFunction = ((...args: any[]) => unknown) | { module: string;
 /** A pool that runs functions off the loop's thread (concurrent.futures.Executor). */
 export interface Executor {
   submit<T>(loop: EventLoop, fn: ExecutorFunction, args: unknown[]): Future<T>;
-  shutdown(): void;
+  /** concurrent.futures' `shutdown(wait, cancel_futures)`; may return a promise of the threads' end. */
+  shutdown(options?: { wait?: boolean; cancelFutures?: boolean }): unknown;
+  /** Optional: a coroutine that returns once a shutdown is complete (what `loop.shutdownDefaultExecutor()` waits for, lib/executor-shutdown.ts). */
+  waitClosed?(): Coroutine<void>;
 }
 
 /** Makes a default pool of `maxWorkers` workers (undefined: the pool's own default). */
@@ -53,10 +57,14 @@ export function setDefaultExecutor(loop: EventLoop, executor: Executor): void {
   loop._defaultExecutor = executor;
 }
 
-/** Shuts the default executor down (its workers exit); later `runInExecutor(null, …)` is refused. */
-export function shutdownDefaultExecutor(loop: EventLoop): void {
+/**
+ * `loop.close()`'s part: shuts the default executor down without waiting,
+ * as CPython's close does (running jobs finish; nobody waits for them);
+ * later `runInExecutor(null, …)` is refused.
+ */
+export function closeDefaultExecutor(loop: EventLoop): void {
   loop._executorShutdownCalled = true;
   const executor = loop._defaultExecutor;
   loop._defaultExecutor = null;
-  if (executor !== null) executor.shutdown();
+  if (executor !== null) executor.shutdown({ wait: false });
 }

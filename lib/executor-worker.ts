@@ -6,6 +6,8 @@
  * It is plain JavaScript in a string, so that it works the same under
  * ts-node and from dist/, and needs no file of its own at run time. What it
  * does, per job message `{ id, body | module+export, args, wake, also? }`:
+ * - notes the job's id in its shared `started` cell (so that, should the
+ *   thread die, the pool knows whether this job had begun);
  * - compiles the function's source text once (`new Function`, cached), or
  *   `require`s `{ module, export }`, both resolved from `process.cwd()`;
  * - runs one job at a time and awaits a returned promise;
@@ -16,9 +18,11 @@
  *   the wake-up cells of the loops waiting for it, so that a loop blocked in
  *   Atomics.wait (the synchronous driver) wakes and polls the port.
  * A message `{ wake }` without an id asks to be woken when the current job
- * ends (a loop waiting for a free worker). An error nobody caught fails the
- * running job, and the thread lives on; `process.exit()` in a job is
- * reported as `{ id, exited: code }`.
+ * ends (a loop waiting for a free worker); `{ stop: true }` ends the idle
+ * thread (the pool was shut down). An error nobody caught fails the running
+ * job, and the thread lives on. A thread that ends for any other reason
+ * (`process.exit()` in a job, out of memory) cannot be trusted to say so:
+ * the keeper thread that started it reports it (lib/executor-keeper.ts).
  */
 
 /** @internal The worker thread's program (plain JavaScript); see the comment at the top of this file. */
@@ -28,6 +32,7 @@ const { createRequire } = require('node:module');
 const path = require('node:path');
 const port = workerData.port;
 const posted = new Int32Array(workerData.posted);
+const started = new Int32Array(workerData.started);
 // Functions and modules resolve names the way code in process.cwd() would.
 const userRequire = createRequire(path.join(process.cwd(), '[tulip executor]'));
 const compiled = new Map();
@@ -80,6 +85,7 @@ async function run(message) {
   const job = { id: message.id, wakes: [new Int32Array(message.wake)] };
   if (message.also !== undefined) for (const b of message.also) job.wakes.push(new Int32Array(b));
   current = job;
+  Atomics.store(started, 0, job.id);
   let reply;
   try {
     const fn = message.body !== undefined ? compile(message.body) : load(message.module, message.export);
@@ -94,6 +100,7 @@ async function run(message) {
 
 port.on('message', (message) => {
   if (message.id !== undefined) { run(message); return; }
+  if (message.stop) { process.exit(0); }
   // A loop waits for a free worker: wake it when the current job ends.
   const wake = new Int32Array(message.wake);
   if (current !== null) current.wakes.push(wake);
@@ -103,9 +110,5 @@ port.on('message', (message) => {
 process.on('uncaughtException', (e) => {
   if (current !== null) finish(current, { id: current.id, error: describe(e) });
   else console.error(e);
-});
-// The job ended the thread (process.exit): say so, or a synchronous loop would wait forever.
-process.on('exit', (code) => {
-  if (current !== null) finish(current, { id: current.id, exited: code });
 });
 `;

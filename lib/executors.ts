@@ -24,10 +24,14 @@
  * A message read by one path is gone from the port, so each result is
  * delivered once; the future is settled only if it is still pending.
  *
+ * A worker that dies (out of memory, `process.exit()`) cannot say so itself;
+ * the keeper thread that started it does, on both drivers
+ * (lib/executor-keeper.ts). Its job fails, and the next runs on a new thread.
+ *
  * This file is the pool and the loop's side; what runs inside each thread
  * is lib/executor-worker.ts.
  */
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Deque } from './deque';
@@ -36,7 +40,7 @@ import { getRunningLoop } from './events';
 import { InvalidStateError, RuntimeError, TimeoutError, ValueError } from './exceptions';
 import type { Coroutine, Future } from './futures';
 import { callableName, repr } from './repr';
-import { WORKER_SOURCE } from './executor-worker';
+import { hold, pollExits, spawnWorker, unhold, unwatch, watch, type WorkerExit } from './executor-keeper';
 
 /** A function exported by a module: the worker does `require(module)[export]`. */
 export interface ModuleFunction {
@@ -49,6 +53,21 @@ export interface ModuleFunction {
 export interface ThreadPoolExecutorOptions {
   /** How many worker threads at most (default: `os.availableParallelism()`). */
   maxWorkers?: number | null;
+  /**
+   * Node's memory limits for each thread (`worker_threads`' ResourceLimits,
+   * e.g. `{ maxOldGenerationSizeMb: 64 }`). A job that needs more fails with
+   * a RuntimeError saying its thread ran out of memory; the next job runs on
+   * a new thread.
+   */
+  resourceLimits?: ResourceLimits;
+}
+
+/** Options of `executor.shutdown()` (concurrent.futures' `wait` and `cancel_futures`). */
+export interface ShutdownOptions {
+  /** The returned promise waits until every job has finished and every thread has exited (default true); false: it is settled at once. */
+  wait?: boolean;
+  /** Cancel the futures of the jobs still queued (default false: they run before the threads exit). */
+  cancelFutures?: boolean;
 }
 
 /** What the loop sends a worker: the function and its arguments, and the loop's wake-up cell. */
@@ -62,12 +81,12 @@ interface JobMessage {
   also?: ArrayBufferLike[];
 }
 
-/** What a worker sends back: a value, an error, or that its thread exited. */
+/** What a worker sends back: a value or an error. (`exit`: the keeper said its thread ended.) */
 interface ReplyMessage {
   id: number;
   value?: unknown;
   error?: { name: string; message: string; stack?: string; props: Record<string, unknown> } | { value: unknown };
-  exited?: number;
+  exit?: WorkerExit & { began: boolean };
 }
 
 const QUEUED = 0;
@@ -86,19 +105,24 @@ interface Job {
 
 class PoolWorker {
   job: Job | null = null;
+  /** Its thread has ended (the keeper said so). */
   dead = false;
-  constructor(readonly worker: Worker, readonly port: MessagePort) {}
+  /** `started[0]`: the id of the last job the thread began (it writes it). */
+  constructor(readonly port: MessagePort, readonly started: Int32Array) {}
 }
 
 /** One loop's view of the pool: the WaitSource the synchronous driver waits on. */
 class LoopLink implements WaitSource {
   queued = 0;
   running = 0;
+  /** Coroutines of this loop in `waitClosed()`. */
+  closing = 0;
   remove: () => void = noop;
+  watchId = 0;
   constructor(readonly pool: ThreadPoolExecutor, readonly loop: EventLoop) {}
 
   busy(): boolean {
-    return this.queued + this.running > 0;
+    return this.queued + this.running + this.closing > 0;
   }
 
   poll(): void {
@@ -114,10 +138,15 @@ const ERROR_CLASSES: Record<string, new (message?: string) => Error> = {
   RuntimeError, ValueError, TimeoutError, InvalidStateError,
 };
 
-/** The exception a worker's error message stands for. */
+/** The exception a worker's reply stands for. */
 function rebuildError(job: Job, reply: ReplyMessage): unknown {
-  if (reply.exited !== undefined) {
-    return new RuntimeError(`the worker thread running ${job.name} exited (code ${reply.exited}) before the job finished`);
+  if (reply.exit !== undefined) {
+    const { code, error, began } = reply.exit;
+    const when = began ? 'before the job finished' : 'before it could start the job (does it fit in the resourceLimits?)';
+    if (error !== null && error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      return new RuntimeError(`the worker thread running ${job.name} ran out of memory ${when} (${error.message}); the next job runs on a new thread`);
+    }
+    return new RuntimeError(`the worker thread running ${job.name} exited (code ${code}) ${when}`);
   }
   const error = reply.error as NonNullable<ReplyMessage['error']>;
   if ('value' in error) {
@@ -134,13 +163,38 @@ function rebuildError(job: Job, reply: ReplyMessage): unknown {
 /** Runs on the loop: finishes the job's future with the worker's reply, unless it was cancelled meanwhile. */
 function settle(job: Job, reply: ReplyMessage): void {
   if (job.future.done()) return; // cancelled while running: concurrent.futures ignores the result too
-  if (reply.error === undefined && reply.exited === undefined) job.future.setResult(reply.value);
+  if (reply.error === undefined && reply.exit === undefined) job.future.setResult(reply.value);
   else job.future.setException(rebuildError(job, reply));
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const NATIVE_CODE = /\{\s*\[native code\]\s*\}\s*$/;
+// `get x() {…}` / `set x(v) {…}` (but not a method called get: `get(x) {…}`).
+const ACCESSOR = /^(get|set)(?:\s+[^\s(]|\[)/;
+// `[Symbol.iterator]() {…}`, `async [key]() {…}`.
+const COMPUTED_KEY = /^(?:async\s+)?\[/;
 const functionBodies = new WeakMap<Function, string>();
+
+/** Why `fn` cannot be sent to a worker by its source text, or null if it can. */
+function cannotTravel(fn: Function, text: string): string | null {
+  if (NATIVE_CODE.test(text)) {
+    if (fn.name.startsWith('bound ')) {
+      return 'it is a bound function: what it is bound to (its `this`, its first arguments) lives in this thread and cannot travel; pass the original function, and what it was bound to as arguments';
+    }
+    return 'it is a native function (built into the engine, or a Proxy), so it has no source text to send; wrap it in a function of your own, e.g. (x) => Math.sqrt(x), or pass { module, export }';
+  }
+  if (/^class\b/.test(text)) return 'it is a class; pass a function';
+  const kind = fn.constructor?.name;
+  if (kind === 'GeneratorFunction' || kind === 'AsyncGeneratorFunction') return null; // refused by the caller, in asyncio's words
+  const accessor = ACCESSOR.exec(text);
+  if (accessor !== null) {
+    return `it is a ${accessor[1]}ter: it runs when its property is ${accessor[1] === 'get' ? 'read' : 'assigned'}, and its source text is not a function on its own; pass a plain function, e.g. (obj) => obj.total`;
+  }
+  if (COMPUTED_KEY.test(text)) {
+    return 'it is a method with a computed key (such as a symbol-keyed method, [Symbol.iterator]() {…}): its source text names its key by an expression the worker cannot evaluate; pass a plain function';
+  }
+  return null;
+}
 
 /**
  * The text a worker compiles to get `fn` back (cached per function). Tries,
@@ -153,10 +207,8 @@ function functionBody(fn: Function): string {
   if (body !== undefined) return body;
   const text = Function.prototype.toString.call(fn);
   const name = callableName(fn);
-  if (NATIVE_CODE.test(text)) {
-    throw new TypeError(`cannot run ${name} on a worker thread: it is a native or bound function, so it has no source text to send; wrap it in a function of your own, e.g. (x) => Math.sqrt(x), or pass { module, export }`);
-  }
-  if (/^class\b/.test(text)) throw new TypeError(`cannot run ${name} on a worker thread: it is a class; pass a function`);
+  const why = cannotTravel(fn, text);
+  if (why !== null) throw new TypeError(`cannot run ${name} on a worker thread: ${why}`);
   const kind = fn.constructor?.name;
   if (kind === 'GeneratorFunction' || kind === 'AsyncGeneratorFunction') {
     // CPython: "coroutines cannot be used with run_in_executor()".
@@ -195,6 +247,18 @@ function unsendable(error: unknown, name: string): TypeError {
   return new TypeError(`the arguments of ${name} cannot be sent to a worker thread (${detail}); arguments go through structured clone, which refuses functions, symbols and host objects (class instances arrive as plain objects)`);
 }
 
+/** An options object whose keys are all known, with boolean values. */
+function checkShutdownOptions(options: unknown): Required<ShutdownOptions> {
+  if (options === null || typeof options !== 'object') throw new TypeError(`shutdown() options must be an object, got ${repr(options)}`);
+  for (const key of Object.keys(options)) {
+    if (key !== 'wait' && key !== 'cancelFutures') throw new TypeError(`shutdown() got an unexpected option ${repr(key)} (it takes 'wait', 'cancelFutures')`);
+  }
+  const { wait = true, cancelFutures = false } = options as ShutdownOptions;
+  if (typeof wait !== 'boolean') throw new TypeError(`shutdown() option wait must be a boolean, got ${repr(wait)}`);
+  if (typeof cancelFutures !== 'boolean') throw new TypeError(`shutdown() option cancelFutures must be a boolean, got ${repr(cancelFutures)}`);
+  return { wait, cancelFutures };
+}
+
 /**
  * concurrent.futures.ThreadPoolExecutor on Node worker threads: up to
  * `maxWorkers` threads, started lazily and reused, run submitted functions
@@ -213,13 +277,14 @@ function unsendable(error: unknown, name: string): TypeError {
  *   ts-node).
  * Arguments and results go through structured clone; a returned promise is
  * awaited in the worker. An error thrown there comes back as the future's
- * exception with its name, message, stack and own properties.
+ * exception with its name, message, stack and own properties. A job whose
+ * thread dies (out of memory, `process.exit()`) fails with a RuntimeError
+ * that says so, and the next job runs on a new thread.
  *
  * Cancelling the future of a queued job removes the job; a running job
  * cannot be stopped (as in concurrent.futures): its result is ignored.
- * `shutdown()` terminates the threads and cancels the futures of the jobs
- * still queued or running (Python's `shutdown(cancel_futures=True)`, minus
- * the waiting). Idle threads never keep Node alive.
+ * `shutdown()` lets the jobs finish and then ends the threads. Idle threads
+ * never keep Node alive.
  * @example
  * const pool = new ThreadPoolExecutor({ maxWorkers: 2 });
  * function fib(n: number): number { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
@@ -229,6 +294,8 @@ function unsendable(error: unknown, name: string): TypeError {
 export class ThreadPoolExecutor implements Executor {
   /** The most threads this pool runs at once. */
   readonly maxWorkers: number;
+  private _resourceLimits: ResourceLimits | undefined;
+  /** Threads alive (idle, busy, or told to stop and not yet gone). */
   private _workers: PoolWorker[] = [];
   private _idle: PoolWorker[] = [];
   private _queue = new Deque<Job>();
@@ -237,12 +304,20 @@ export class ThreadPoolExecutor implements Executor {
   private _jobs = new Map<Future<unknown>, Job>();
   private _nextId = 1;
   private _shutdown = false;
+  /** Settled once shut down with every thread gone; and the futures of waitClosed(). */
+  private _closed: { promise: Promise<void>; resolve: () => void } | null = null;
+  private _closeWaiters = new Set<Future<void>>();
   // Workers count the results they post here; poll() reads the ports only when the count moved.
   private _posted = new Int32Array(new SharedArrayBuffer(4));
   private _seen = 0;
 
   constructor(options: ThreadPoolExecutorOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError('ThreadPoolExecutor options must be an object');
+    for (const key of Object.keys(options)) {
+      if (key !== 'maxWorkers' && key !== 'resourceLimits') {
+        throw new TypeError(`ThreadPoolExecutor() got an unexpected option ${repr(key)} (it takes 'maxWorkers', 'resourceLimits')`);
+      }
+    }
     const max = options.maxWorkers;
     if (max == null) {
       this.maxWorkers = availableParallelism();
@@ -252,6 +327,11 @@ export class ThreadPoolExecutor implements Executor {
       if (!Number.isInteger(max) || max <= 0) throw new ValueError(`maxWorkers must be a positive integer, got ${repr(max)}`);
       this.maxWorkers = max;
     }
+    const limits = options.resourceLimits;
+    if (limits !== undefined && (limits === null || typeof limits !== 'object')) {
+      throw new TypeError(`resourceLimits must be an object such as { maxOldGenerationSizeMb: 64 }, got ${repr(limits)}`);
+    }
+    this._resourceLimits = limits;
   }
 
   /**
@@ -277,12 +357,13 @@ export class ThreadPoolExecutor implements Executor {
       message.export = fn.export;
       name = `${fn.module}#${fn.export}`;
     }
+    pollExits(); // an idle thread may have ended since we last looked
     let worker = this._idle.pop() ?? (this._workers.length < this.maxWorkers ? this._spawn() : null);
     if (worker !== null) {
       try {
         worker.port.postMessage(message);
       } catch (e) {
-        this._becomeIdle(worker);
+        this._idle.push(worker);
         throw unsendable(e, name);
       }
     } else {
@@ -302,31 +383,60 @@ export class ThreadPoolExecutor implements Executor {
   }
 
   /**
-   * Stops the pool: terminates its threads (so a finished program exits) and
-   * cancels the futures of jobs still queued or running. Idempotent; later
-   * `submit` calls are a RuntimeError. `loop.close()` and
-   * `loop.shutdownDefaultExecutor()` call it for the default pool.
+   * concurrent.futures' `shutdown(wait, cancel_futures)`: the pool takes no
+   * new jobs (`submit` is then `RuntimeError('cannot schedule new futures
+   * after shutdown')`). Running jobs finish, and so do queued ones unless
+   * `cancelFutures` cancels them; then the threads exit. Nothing is stopped
+   * mid-job.
+   *
+   * Python's `wait=True` blocks the caller until the threads have exited;
+   * here the returned promise does the waiting — `await pool.shutdown()` —
+   * and `{ wait: false }` settles it at once. Inside a coroutine, on either
+   * driver, wait with `yield* pool.waitClosed()`. The promise never rejects.
+   * Calling it again is harmless (and may still cancel the queued jobs).
+   * `loop.close()` calls `shutdown({ wait: false })` on the default pool.
+   * @example
+   * pool.shutdown({ cancelFutures: true }); // queued jobs are cancelled, running ones finish
+   * yield* pool.waitClosed();                // until every thread has exited (both drivers)
    */
-  shutdown(): void {
-    if (this._shutdown) return;
-    this._shutdown = true;
-    for (const job of this._jobs.values()) {
-      job.state = DONE;
-      // A closed loop can schedule nothing, not even the callbacks of a cancel.
-      if (!job.loop.isClosed()) job.future.cancel('the executor was shut down');
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    const { wait, cancelFutures } = checkShutdownOptions(options);
+    if (cancelFutures) this._cancelQueued();
+    if (!this._shutdown) {
+      this._shutdown = true;
+      for (const w of this._idle.splice(0)) this._stop(w);
     }
-    this._jobs.clear();
-    this._queue.clear();
-    this._queuedTotal = 0;
-    for (const link of this._links.values()) link.remove();
-    this._links.clear();
-    for (const w of this._workers) {
-      w.dead = true;
-      w.port.close();
-      void w.worker.terminate();
+    const closed = this._whenClosed();
+    this._checkClosed();
+    return wait ? closed : Promise.resolve();
+  }
+
+  /**
+   * A coroutine that returns once the pool is shut down and every thread
+   * has exited (the running jobs, and the queued ones not cancelled, are
+   * done). Works on both drivers. Calling it before `shutdown()` is a
+   * RuntimeError: the threads would never end.
+   * @example
+   * pool.shutdown();
+   * yield* pool.waitClosed();
+   */
+  *waitClosed(): Coroutine<void> {
+    const loop = getRunningLoop();
+    if (!this._shutdown) throw new RuntimeError('waitClosed() called before shutdown(): the threads only end after pool.shutdown()');
+    if (this._workers.length === 0) return;
+    const waiter = loop.createFuture<void>();
+    const link = this._link(loop);
+    link.closing++;
+    hold();
+    this._closeWaiters.add(waiter);
+    try {
+      yield* waiter;
+    } finally {
+      this._closeWaiters.delete(waiter);
+      unhold();
+      link.closing--;
+      this._release(link);
     }
-    this._workers = [];
-    this._idle = [];
   }
 
   toString(): string {
@@ -334,52 +444,45 @@ export class ThreadPoolExecutor implements Executor {
     return `<ThreadPoolExecutor maxWorkers=${this.maxWorkers} workers=${this._workers.length} idle=${this._idle.length} queued=${this._queuedTotal}>`;
   }
 
-  /** @internal The synchronous driver's poll: reads every result the workers posted. */
+  /** @internal The synchronous driver's poll: reads every result the workers posted, and what the keeper reported. */
   _poll(): void {
-    if (Atomics.load(this._posted, 0) === this._seen) return;
-    for (const w of this._workers.slice()) this._drain(w);
+    if (Atomics.load(this._posted, 0) !== this._seen) for (const w of this._workers.slice()) this._drain(w);
+    pollExits();
   }
 
   // ---- internals ----
 
   private _drain(w: PoolWorker): void {
     let received: { message: unknown } | undefined;
-    while (!w.dead && (received = receiveMessageOnPort(w.port)) !== undefined) this._onReply(w, received.message as ReplyMessage);
+    while ((received = receiveMessageOnPort(w.port)) !== undefined) this._onReply(w, received.message as ReplyMessage);
   }
 
   private _spawn(): PoolWorker {
     const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { port: port2, posted: this._posted.buffer },
-      transferList: [port2],
-    });
-    const w = new PoolWorker(worker, port1);
+    const w = new PoolWorker(port1, new Int32Array(new SharedArrayBuffer(4)));
+    spawnWorker({ port: port2, posted: this._posted.buffer, started: w.started.buffer }, this._resourceLimits, (exit) => this._onExit(w, exit));
     port1.on('message', (reply: ReplyMessage) => this._onReply(w, reply));
-    port1.unref(); // the worker's own ref keeps Node alive while a job runs
-    worker.on('error', noop); // the 'exit' that follows says it all
-    worker.on('exit', (code: number) => {
-      this._drain(w); // a last reply may still be waiting on the port
-      if (!w.dead) this._retire(w, code);
-    });
+    port1.unref(); // a running job keeps Node alive through hold()
     this._workers.push(w);
     return w;
   }
 
-  /** The loop's link, registered as a wait source while the loop has jobs here. */
+  /** The loop's link, registered as a wait source (and its wake-up cell with the keeper) while the loop has jobs here. */
   private _link(loop: EventLoop): LoopLink {
     let link = this._links.get(loop);
     if (link === undefined) {
       link = new LoopLink(this, loop);
       this._links.set(loop, link);
       link.remove = loop._addWaitSource(link);
+      link.watchId = watch(loop._wake);
     }
     return link;
   }
 
   private _release(link: LoopLink): void {
-    if (link.queued + link.running > 0 || this._links.get(link.loop) !== link) return;
+    if (link.busy() || this._links.get(link.loop) !== link) return;
     link.remove();
+    unwatch(link.watchId);
     this._links.delete(link.loop);
     // A virtual clock waiting in Node for this job (say, a cancelled one) may jump now.
     if (link.loop._hostIdle) link.loop._wakeHost();
@@ -400,12 +503,17 @@ export class ThreadPoolExecutor implements Executor {
     w.job = job;
     job.state = RUNNING;
     job.link.running++;
-    w.worker.ref(); // a running job keeps Node alive
+    hold(); // a running job keeps Node alive
   }
 
+  /** A worker with nothing to do: idle, or told to end once the pool is shut down. */
   private _becomeIdle(w: PoolWorker): void {
-    w.worker.unref(); // an idle pool never keeps Node alive
-    this._idle.push(w);
+    if (this._shutdown) this._stop(w);
+    else this._idle.push(w);
+  }
+
+  private _stop(w: PoolWorker): void {
+    w.port.postMessage({ stop: true }); // its thread exits; the keeper reports it, and _onExit forgets it
   }
 
   /** The next live queued job goes to worker `w`; with none, `w` becomes idle. */
@@ -443,31 +551,81 @@ export class ThreadPoolExecutor implements Executor {
     if (job === null || job.id !== reply.id) return;
     w.job = null;
     this._finish(job, reply);
-    if (reply.exited !== undefined) this._retire(w, reply.exited);
-    else this._dispatch(w);
+    if (!w.dead) this._dispatch(w);
   }
 
   private _finish(job: Job, reply: ReplyMessage): void {
     job.state = DONE;
     job.link.running--;
+    unhold();
     this._jobs.delete(job.future);
     // As CPython's wrap_future: the outcome reaches the loop through callSoonThreadsafe, unless it closed.
     if (!job.loop.isClosed() && !job.future.done()) job.loop.callSoonThreadsafe(settle, job, reply);
     this._release(job.link);
   }
 
-  /** A worker thread ended: fail its job, forget it, and start another for the queue if needed. */
-  private _retire(w: PoolWorker, code: number): void {
+  /** The keeper says `w`'s thread ended: fail the job it had begun, forget it, and find the queue a thread. */
+  private _onExit(w: PoolWorker, exit: WorkerExit): void {
     w.dead = true;
+    this._drain(w); // what it posted before it ended is still on its port
     this._workers.splice(this._workers.indexOf(w), 1);
     const i = this._idle.indexOf(w);
     if (i >= 0) this._idle.splice(i, 1);
     w.port.close();
-    void w.worker.terminate();
     const job = w.job;
     w.job = null;
-    if (job !== null) this._finish(job, { id: job.id, exited: code });
+    if (job !== null) {
+      const began = Atomics.load(w.started, 0); // the last job the thread began, 0 for none
+      if (began !== job.id && began !== 0) {
+        // It ended after its previous job, before it took this one (a job that exits once it has
+        // returned): this job never ran, so it runs on a new thread.
+        const fresh = this._spawn();
+        fresh.job = job;
+        fresh.port.postMessage(job.message);
+      } else {
+        // It ended during the job, or while starting (never retried: it would likely die again).
+        this._finish(job, { id: job.id, exit: { ...exit, began: began === job.id } });
+      }
+    }
     if (this._queuedTotal > 0 && this._workers.length < this.maxWorkers) this._dispatch(this._spawn());
+    this._checkClosed();
+  }
+
+  /** cancelFutures: the queued jobs' futures are cancelled, and the jobs dropped. */
+  private _cancelQueued(): void {
+    let job: Job | undefined;
+    while ((job = this._queue.shift()) !== undefined) {
+      if (job.state !== QUEUED) continue;
+      job.state = DONE;
+      this._queuedTotal--;
+      job.link.queued--;
+      this._jobs.delete(job.future);
+      // A closed loop can schedule nothing, not even the callbacks of a cancel.
+      if (!job.loop.isClosed()) job.future.cancel();
+      this._release(job.link);
+    }
+  }
+
+  private _whenClosed(): Promise<void> {
+    if (this._closed === null) {
+      let resolve = noop;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this._closed = { promise, resolve };
+      if (this._workers.length > 0) {
+        hold(); // someone may await it: Node must stay alive until the threads have exited
+        void promise.then(unhold);
+      }
+    }
+    return this._closed.promise;
+  }
+
+  /** Shut down with no thread left: settle the promise of shutdown() and the waiters of waitClosed(). */
+  private _checkClosed(): void {
+    if (!this._shutdown || this._workers.length > 0) return;
+    this._closed?.resolve();
+    for (const waiter of this._closeWaiters) {
+      if (!waiter.done() && !waiter._loop.isClosed()) waiter.setResult(undefined);
+    }
   }
 
   /** Done callback of every job's future: a job cancelled while queued leaves the queue. */

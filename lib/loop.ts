@@ -41,7 +41,8 @@ import { makeClock, type Clock } from './clocks';
 import { _getRunningLoop, _setRunningLoop } from './events';
 import { runInHost, wakeHost } from './host-driver';
 import { addWaitSource, holdHostWait, pollSources, sourcesBusy, type WaitSource } from './host-waits';
-import { runInExecutor, setDefaultExecutor, shutdownDefaultExecutor, type Executor, type ExecutorFactory, type ExecutorFunction } from './default-executor';
+import { closeDefaultExecutor, runInExecutor, setDefaultExecutor, type Executor, type ExecutorFactory, type ExecutorFunction } from './default-executor';
+import { checkJoinTimeout, shutdownDefaultExecutor } from './executor-shutdown';
 import { ReportIfLost, reportAtClose } from './lost-reports';
 import { callExceptionHandler, formatExceptionContext, type ExceptionContext, type ExceptionHandler } from './exception-handler';
 import { addInstrument, emitHook, removeInstrument, type Instrument } from './instruments';
@@ -486,7 +487,7 @@ export class EventLoop {
     for (const t of this._scheduled.toArray()) t._scheduled = false;
     this._scheduled.clear();
     this._timerCancelledCount = 0;
-    shutdownDefaultExecutor(this);
+    closeDefaultExecutor(this);
   }
 
   // ---- futures and tasks ----
@@ -597,9 +598,18 @@ export class EventLoop {
     setDefaultExecutor(this, executor);
   }
 
-  /** Shuts the default executor down (its workers exit); later runInExecutor(null, …) is refused. */
-  *shutdownDefaultExecutor(): Coroutine<void> {
-    shutdownDefaultExecutor(this);
+  /**
+   * asyncio's `loop.shutdown_default_executor(timeout)`: shuts the default
+   * executor down and waits, without blocking the loop, until its threads
+   * have exited (running jobs finish first). After `timeout` seconds (null:
+   * no limit) it warns "The executor did not finishing joining its threads
+   * within N seconds." (a RuntimeWarning) and returns. Later
+   * `runInExecutor(null, …)` is refused. Both drivers.
+   * @example
+   * yield* loop.shutdownDefaultExecutor(5);
+   */
+  shutdownDefaultExecutor(timeout: number | null = null): Coroutine<void> {
+    return shutdownDefaultExecutor(this, checkJoinTimeout(timeout));
   }
 
   toString(): string {

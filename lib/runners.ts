@@ -11,6 +11,7 @@ import type { Coroutine, Future } from './futures';
 import type { EventLoop, EventLoopOptions } from './loop';
 import type { Task } from './tasks';
 import { callableName, repr } from './repr';
+import { THREAD_JOIN_TIMEOUT } from './executor-shutdown';
 import './asyncgen-hooks'; // loop.shutdownAsyncgens()
 
 /** Options of `run`, `runSync` and `Runner`. */
@@ -96,7 +97,7 @@ export class Runner {
       if (left.length > 0) loop.runUntilComplete(allDone(loop, left));
       this.reportFailures(loop, left);
       loop.runUntilComplete(loop.shutdownAsyncgens());
-      loop.runUntilComplete(loop.shutdownDefaultExecutor());
+      loop.runUntilComplete(loop.shutdownDefaultExecutor(THREAD_JOIN_TIMEOUT));
     } finally {
       this.finish(loop);
     }
@@ -114,7 +115,7 @@ export class Runner {
       if (left.length > 0) await loop.runUntilCompleteAsync(allDone(loop, left));
       this.reportFailures(loop, left);
       await loop.runUntilCompleteAsync(loop.shutdownAsyncgens());
-      await loop.runUntilCompleteAsync(loop.shutdownDefaultExecutor());
+      await loop.runUntilCompleteAsync(loop.shutdownDefaultExecutor(THREAD_JOIN_TIMEOUT));
     } finally {
       this.finish(loop);
     }

@@ -62,6 +62,35 @@ function pause(ms: number, value: number): number {
 
 const threadId = () => require('node:worker_threads').threadId as number;
 
+/** Waits `ms` milliseconds, then marks slot 1. */
+function markAfter(cells: Int32Array, ms: number): number {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  Atomics.store(cells, 1, 1);
+  return 1;
+}
+
+/** How many threads a pool has (alive, or told to stop and not yet gone). */
+function threads(p: ThreadPoolExecutor): number {
+  return (p as unknown as { _workers: unknown[] })._workers.length;
+}
+
+/** Runs `fn` with Node's warnings caught instead of printed; returns them as [name, message]. */
+async function catchingWarnings(fn: () => unknown): Promise<[string, string][]> {
+  const printers = process.listeners('warning');
+  const caught: [string, string][] = [];
+  const catcher = (w: Error) => caught.push([w.name, w.message]);
+  process.removeAllListeners('warning');
+  process.on('warning', catcher);
+  try {
+    await fn();
+    await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+  } finally {
+    process.removeListener('warning', catcher);
+    for (const l of printers) process.on('warning', l);
+  }
+  return caught;
+}
+
 function cells(n = 4): Int32Array {
   return new Int32Array(new SharedArrayBuffer(4 * n));
 }
@@ -80,6 +109,18 @@ function* awaitAll<T>(futures: Future<T>[]): Coroutine<T[]> {
   const out: T[] = [];
   for (const f of futures) out.push(yield* f);
   return out;
+}
+
+const ROOT = path.join(__dirname, '..');
+
+/** Runs `lines` of JavaScript (tulip is `require('./lib')`) in a child Node; returns its stdout. After 90 s it is killed and this throws. */
+function runChild(lines: string[], nodeOptions: string[] = []): string {
+  return execFileSync(process.execPath, [...nodeOptions, '-r', 'ts-node/register', '-e', lines.join('\n')], {
+    cwd: ROOT,
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+    encoding: 'utf8',
+    timeout: 90000,
+  });
 }
 
 describe('executors', () => {
@@ -268,22 +309,60 @@ describe('executors', () => {
         expect(r).to.equal(55);
       }
     });
+  });
 
-    it('a worker that dies without a word (terminated) fails its job through the exit event', async () => {
-      const p = pool(1);
-      const c = cells();
-      const loop = new EventLoop();
-      try {
-        const fut = loop.runInExecutor(p, hold, c, 1);
-        const internals = p as unknown as { _workers: { worker: { terminate(): Promise<number> } }[] };
-        while (Atomics.load(c, 1) === 0) await new Promise((r) => setTimeout(r, 5));
-        void internals._workers[0].worker.terminate();
-        const e = await loop.runUntilCompleteAsync(catching(fut));
-        expect(e).to.be.instanceOf(RuntimeError);
-        expect((e as Error).message).to.match(/exited/);
-      } finally {
-        loop.close();
-      }
+  describe('a worker thread that dies', function () {
+    // The cases run in a child process with a hard time limit: a driver that
+    // never hears of the death must fail the spec, not hang the suite.
+    this.timeout(120000);
+    let lines: unknown[][] = [];
+    before(() => {
+      const out = runChild([
+        "const { run, runSync, getRunningLoop, ThreadPoolExecutor } = require('./lib');",
+        'const pool = new ThreadPoolExecutor({ maxWorkers: 1, resourceLimits: { maxOldGenerationSizeMb: 128 } });',
+        'function hog() { const a = []; for (;;) a.push(new Array(1e5).fill(1.5)); }',
+        'function leave() { setTimeout(() => process.exit(0)); return "bye"; }',
+        "const threadId = () => require('node:worker_threads').threadId;",
+        'function* outOfMemory() {',
+        '  const loop = getRunningLoop();',
+        '  const before = yield* loop.runInExecutor(pool, threadId);',
+        '  let error = null;',
+        '  try { yield* loop.runInExecutor(pool, hog); } catch (e) { error = `${e.name}: ${e.message}`; }',
+        '  const after = yield* loop.runInExecutor(pool, threadId);',
+        '  return [error, after !== before];',
+        '}',
+        'function* exitAfterReturning() {',
+        '  const loop = getRunningLoop();',
+        '  const first = yield* loop.runInExecutor(pool, leave);',
+        '  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300); // by now its thread has ended',
+        '  const second = yield* loop.runInExecutor(pool, (a, b) => a + b, 2, 3);',
+        '  return [first, second];',
+        '}',
+        "console.log(JSON.stringify(['oom', 'sync', ...runSync(outOfMemory())]));",
+        "console.log(JSON.stringify(['exit', 'sync', ...runSync(exitAfterReturning())]));",
+        '(async () => {',
+        "  console.log(JSON.stringify(['oom', 'async', ...(await run(outOfMemory()))]));",
+        "  console.log(JSON.stringify(['exit', 'async', ...(await run(exitAfterReturning()))]));",
+        '  pool.shutdown();',
+        '})();',
+      ], ['--max-old-space-size=256']); // bounds the memory a thread without resourceLimits could take
+      lines = out.trim().split('\n').map((line) => JSON.parse(line) as unknown[]);
+    });
+
+    it('out of memory: the job fails saying so, the next job runs on a new thread (both drivers)', () => {
+      const error = 'RuntimeError: the worker thread running hog ran out of memory before the job finished ' +
+        '(Worker terminated due to reaching memory limit: JS heap out of memory); the next job runs on a new thread';
+      expect(lines.filter((l) => l[0] === 'oom')).to.deep.equal([
+        ['oom', 'sync', error, true],
+        ['oom', 'async', error, true],
+      ]);
+    });
+
+    it('a job that returns and then ends its thread: the next job runs on a new thread (both drivers)', () => {
+      expect(lines.filter((l) => l[0] === 'exit')).to.deep.equal([
+        ['exit', 'sync', 'bye', 5],
+        ['exit', 'async', 'bye', 5],
+      ]);
     });
   });
 
@@ -485,25 +564,90 @@ describe('executors', () => {
   });
 
   describe('shutdown', () => {
-    it('terminates the workers, cancels running and queued jobs, refuses new ones', async () => {
+    it('lets the running and queued jobs finish, then the threads exit; new jobs are refused', async () => {
       const p = pool(1);
       const c = cells();
       const loop = new EventLoop();
       try {
-        const running = loop.runInExecutor(p, hold, c, 1);
-        const queued = loop.runInExecutor(p, mark, c, 2);
-        const internals = p as unknown as { _workers: { worker: NodeJS.EventEmitter }[] };
-        const exited = new Promise((resolve) => internals._workers[0].worker.once('exit', resolve));
-        p.shutdown();
-        p.shutdown(); // idempotent
-        expect(running.cancelled() && queued.cancelled()).to.equal(true);
+        const running = loop.runInExecutor<number>(p, hold, c, 1);
+        const queued = loop.runInExecutor<number>(p, mark, c, 2);
+        const closed = p.shutdown();
+        let settled = false;
+        void closed.then(() => (settled = true));
         expect(String(p)).to.equal('<ThreadPoolExecutor maxWorkers=1 shutdown>');
-        expect(() => loop.runInExecutor(p, fib, 1)).to.throw(RuntimeError, /cannot schedule new futures after shutdown/);
-        await exited;
-        expect(Atomics.load(c, 2)).to.equal(0);
+        expect(() => loop.runInExecutor(p, fib, 1)).to.throw(RuntimeError, 'cannot schedule new futures after shutdown');
+        expect(running.cancelled() || queued.cancelled()).to.equal(false);
+        await new Promise((r) => setImmediate(r));
+        expect(settled, 'a job is still running').to.equal(false);
+        release(c);
+        expect(await loop.runUntilCompleteAsync(awaitAll([running, queued]))).to.deep.equal([1, 2]);
+        await closed;
+        expect(threads(p)).to.equal(0);
+        await p.shutdown(); // again: harmless, and settled at once
       } finally {
         loop.close();
       }
+    });
+
+    it('cancelFutures cancels the queued jobs; the running one finishes', async () => {
+      const p = pool(1);
+      const c = cells();
+      const loop = new EventLoop();
+      try {
+        const running = loop.runInExecutor<number>(p, hold, c, 1);
+        const queued = loop.runInExecutor<number>(p, mark, c, 2);
+        const closed = p.shutdown({ cancelFutures: true });
+        expect([queued.cancelled(), running.done()]).to.deep.equal([true, false]);
+        expect(String(p)).to.equal('<ThreadPoolExecutor maxWorkers=1 shutdown>');
+        release(c);
+        expect(await loop.runUntilCompleteAsync(running)).to.equal(1);
+        await closed;
+        expect(Atomics.load(c, 2), 'the cancelled job never ran').to.equal(0);
+      } finally {
+        loop.close();
+      }
+    });
+
+    it('{ wait: false } settles the promise at once; the job still finishes', async () => {
+      const p = pool(1);
+      const c = cells();
+      const loop = new EventLoop();
+      try {
+        const running = loop.runInExecutor<number>(p, hold, c, 1);
+        await p.shutdown({ wait: false });
+        expect(running.done()).to.equal(false);
+        release(c);
+        expect(await loop.runUntilCompleteAsync(running)).to.equal(1);
+      } finally {
+        loop.close();
+      }
+    });
+
+    it('waitClosed() waits for the threads to exit, on both drivers; before shutdown() it is RuntimeError', async () => {
+      function* main(p: ThreadPoolExecutor): Coroutine<number[]> {
+        const job = getRunningLoop().runInExecutor<number>(p, pause, 20, 7);
+        p.shutdown({ wait: false });
+        yield* p.waitClosed();
+        const left = threads(p);
+        yield* p.waitClosed(); // no thread left: returns at once
+        return [yield* job, left];
+      }
+      expect(runSync(main(pool(2)))).to.deep.equal([7, 0]);
+      expect(runSync(main(pool(2)), { clock: 'virtual' })).to.deep.equal([7, 0]);
+      expect(await run(main(pool(2)))).to.deep.equal([7, 0]);
+      function* early(): Coroutine<void> {
+        yield* pool(1).waitClosed();
+      }
+      expect(() => runSync(early())).to.throw(RuntimeError, 'waitClosed() called before shutdown(): the threads only end after pool.shutdown()');
+    });
+
+    it('shutdown() options are checked: booleans, and no unknown key', () => {
+      const p = pool(1);
+      expect(() => p.shutdown({ wiat: false } as unknown as {})).to.throw(TypeError, "shutdown() got an unexpected option 'wiat' (it takes 'wait', 'cancelFutures')");
+      expect(() => p.shutdown({ wait: 'no' as unknown as boolean })).to.throw(TypeError, "shutdown() option wait must be a boolean, got 'no'");
+      expect(() => p.shutdown({ cancelFutures: 1 as unknown as boolean })).to.throw(TypeError, /cancelFutures must be a boolean/);
+      expect(() => p.shutdown(null as unknown as {})).to.throw(TypeError, /options must be an object/);
+      expect(String(p), 'refused options change nothing').to.match(/workers=0/);
     });
 
     it('shutting down a pool whose jobs belong to a closed loop settles nothing', () => {
@@ -539,6 +683,49 @@ describe('executors', () => {
       expect(String(pool)).to.match(/shutdown/);
     });
 
+    it('shutdownDefaultExecutor() waits for the running jobs of the default pool, then its threads are gone (both drivers)', async () => {
+      function* main(): Coroutine<unknown[]> {
+        const loop = getRunningLoop();
+        const job = loop.runInExecutor<number>(null, pause, 30, 9);
+        const p = loop._defaultExecutor as ThreadPoolExecutor;
+        yield* loop.shutdownDefaultExecutor();
+        return [job.done() && job.result(), threads(p), String(p)];
+      }
+      const expected = [9, 0, `<ThreadPoolExecutor maxWorkers=${os.availableParallelism()} shutdown>`];
+      expect(runSync(main())).to.deep.equal(expected);
+      expect(await run(main())).to.deep.equal(expected);
+    });
+
+    it('shutdownDefaultExecutor(timeout): past it, a RuntimeWarning in CPython\'s words, and the job goes on', async () => {
+      const c = cells();
+      function* main(): Coroutine<unknown[]> {
+        const loop = getRunningLoop();
+        const job = loop.runInExecutor<number>(null, hold, c, 1);
+        yield* loop.shutdownDefaultExecutor(0.05);
+        const doneAtReturn = job.done();
+        release(c);
+        return [doneAtReturn, yield* job];
+      }
+      const warnings = await catchingWarnings(() => runSync(main()));
+      expect(warnings).to.deep.equal([['RuntimeWarning', 'The executor did not finishing joining its threads within 0.05 seconds.']]);
+      Atomics.store(c, 0, 0);
+      const again = await catchingWarnings(() => run(main()));
+      expect(again).to.have.length(1);
+      expect(() => new EventLoop().shutdownDefaultExecutor('1' as unknown as number)).to.throw(TypeError, 'shutdownDefaultExecutor() needs the timeout (a number of seconds) or null for no timeout, got \'1\'');
+    });
+
+    it('run() and runSync() let a job still running finish before they return, as asyncio.run does', async () => {
+      for (const driver of ['sync', 'async']) {
+        const c = cells();
+        function* main(): Coroutine<string> {
+          getRunningLoop().runInExecutor(null, markAfter, c, 30); // never awaited
+          return 'main is done';
+        }
+        expect(driver === 'sync' ? runSync(main()) : await run(main())).to.equal('main is done');
+        expect(Atomics.load(c, 1), `${driver}: the job ran to its end`).to.equal(1);
+      }
+    });
+
     it('an idle pool never keeps Node alive (a program that forgets shutdown still exits)', function () {
       this.timeout(60000);
       const script = [
@@ -558,13 +745,49 @@ describe('executors', () => {
   });
 
   describe('bad input', () => {
+    it('functions that cannot travel by their source text are refused at the call, saying why', () => {
+      const p = pool(1);
+      const loop = new EventLoop();
+      const key = Symbol('job');
+      const obj = {
+        get total() { return 1; },
+        set total(_v: number) {},
+        [Symbol.iterator]() { return 2; },
+        [key]() { return 3; },
+        get(x: number) { return x; }, // a method called get travels
+      };
+      const accessors = Object.getOwnPropertyDescriptor(obj, 'total')!;
+      const refused = (fn: unknown) => {
+        try {
+          loop.runInExecutor(p, fn as () => void);
+        } catch (e) {
+          return `${(e as Error).name}: ${(e as Error).message}`;
+        }
+        return 'accepted';
+      };
+      try {
+        expect(refused(accessors.get)).to.equal('TypeError: cannot run get total on a worker thread: it is a getter: it runs when its property is read, and its source text is not a function on its own; pass a plain function, e.g. (obj) => obj.total');
+        expect(refused(accessors.set)).to.match(/^TypeError: cannot run set total on a worker thread: it is a setter: it runs when its property is assigned/);
+        const computed = /it is a method with a computed key \(such as a symbol-keyed method, \[Symbol.iterator\]\(\) \{…\}\): its source text names its key by an expression the worker cannot evaluate; pass a plain function$/;
+        expect(refused(obj[Symbol.iterator])).to.match(computed);
+        expect(refused(obj[key])).to.match(computed);
+        expect(refused(fib.bind(null, 3))).to.equal('TypeError: cannot run fib on a worker thread: it is a bound function: what it is bound to (its `this`, its first arguments) lives in this thread and cannot travel; pass the original function, and what it was bound to as arguments');
+        expect(refused(Math.sqrt)).to.equal('TypeError: cannot run sqrt on a worker thread: it is a native function (built into the engine, or a Proxy), so it has no source text to send; wrap it in a function of your own, e.g. (x) => Math.sqrt(x), or pass { module, export }');
+        expect(refused(new Proxy(fib, {}))).to.match(/it is a native function \(built into the engine, or a Proxy\)/);
+        expect(String(p), 'nothing was scheduled').to.match(/workers=0 idle=0 queued=0/);
+        expect(loop.runUntilComplete(loop.runInExecutor(p, obj.get, 5))).to.equal(5);
+      } finally {
+        loop.close();
+      }
+    });
+
     it('is a TypeError at the call site, before anything is scheduled', () => {
       const p = pool(1);
       const loop = new EventLoop();
       try {
         expect(() => loop.runInExecutor(null, 42 as unknown as () => void)).to.throw(TypeError);
-        expect(() => loop.runInExecutor(p, Math.max, 1, 2)).to.throw(TypeError, /native or bound/);
-        expect(() => loop.runInExecutor(p, fib.bind(null), 1)).to.throw(TypeError, /native or bound/);
+        expect(() => loop.runInExecutor(p, Math.max, 1, 2)).to.throw(TypeError, /native function/);
+        expect(() => loop.runInExecutor(p, fib.bind(null), 1)).to.throw(TypeError, /bound function/);
         expect(() => loop.runInExecutor(p, class Job {} as unknown as () => void)).to.throw(TypeError, /is a class/);
         class Counter {
           #n = 1;
