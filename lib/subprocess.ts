@@ -22,6 +22,7 @@
  * exit, the output pipes are read without limit, so `wait()` always returns.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -499,8 +500,8 @@ function* spawnProcess(
   if (checked.merge) {
     // stderr=STDOUT with a piped stdout: both must be the *same* pipe, so that
     // the order of the child's writes is kept. Node cannot share one of its
-    // pipes between two fds, so we make a connected pair of local sockets and
-    // give the child one end as both fd 1 and fd 2.
+    // pipes between two fds, so we make a connected pair of local sockets,
+    // privately, and give the child one end as both fd 1 and fd 2.
     const [childEnd, ourEnd] = yield* socketPair(loop);
     stdio[1] = stdio[2] = childEnd;
     mergedOut = ourEnd;
@@ -508,6 +509,9 @@ function* spawnProcess(
   let proc: ChildProcess;
   try {
     proc = spawn(file, args, { stdio, shell, cwd: options.cwd, env: options.env, windowsHide: true });
+  } catch (e) {
+    mergedOut?.destroy();
+    throw spawnError(e, options.cwd);
   } finally {
     if (mergedOut !== null) (stdio[1] as net.Socket).destroy(); // the child has its own copy now
   }
@@ -525,35 +529,79 @@ function* spawnProcess(
 
 /**
  * Python's error for a failed spawn: FileNotFoundError or PermissionError
- * naming the program — or the working directory when that is what is
- * missing (Node names the program either way).
+ * naming the program — or the working directory when that is what failed
+ * (Node names the program either way: `spawn /usr/bin/node ENOENT` for a
+ * missing `cwd`, `spawn ENOTDIR` for a file). As Python: FileNotFoundError
+ * or NotADirectoryError with the directory as its filename.
  */
 function spawnError(err: unknown, cwd: string | undefined): unknown {
-  const missingCwd = cwd !== undefined && (err as NodeJS.ErrnoException | null)?.code === 'ENOENT' && !fs.existsSync(cwd);
-  return fromNodeError(err, missingCwd ? { filename: cwd } : {});
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  const culprit = cwd !== undefined && (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES') ? cwdFault(cwd) : null;
+  if (culprit === null) return fromNodeError(err);
+  if (code !== culprit) {
+    // Node reported another code for it (say, ENOENT for a missing part of the path): say what is wrong with the folder.
+    const own = new Error(`${culprit}: chdir '${cwd}'`) as NodeJS.ErrnoException;
+    own.code = culprit;
+    own.syscall = 'chdir';
+    return fromNodeError(own, { filename: cwd });
+  }
+  return fromNodeError(err, { filename: cwd });
 }
 
-let pairCounter = 0;
+/** What is wrong with `cwd` as a working directory ('ENOENT', 'ENOTDIR', 'EACCES'), or null if nothing is. */
+function cwdFault(cwd: string): string | null {
+  try {
+    if (!fs.statSync(cwd).isDirectory()) return 'ENOTDIR';
+    fs.accessSync(cwd, fs.constants.X_OK);
+    return null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES' ? code : null;
+  }
+}
 
-/** A connected pair of local stream sockets `[theirs, ours]` (Node has no socketpair()). */
+/**
+ * A connected pair of local stream sockets `[theirs, ours]` (Node has no
+ * socketpair()), made privately: the rendezvous is a listening socket in a
+ * fresh directory only we can enter (`mkdtemp` makes it 0700), and a
+ * connection counts only once it has sent a secret only we know; any other
+ * is closed. The socket and its directory go as soon as the pair is made.
+ */
 function* socketPair(loop: EventLoop): Coroutine<[net.Socket, net.Socket]> {
-  const name = `tulip-${process.pid}-${++pairCounter}-${Math.random().toString(36).slice(2, 8)}`;
-  const where = process.platform === 'win32' ? `\\\\.\\pipe\\${name}` : path.join(os.tmpdir(), `${name}.sock`);
+  const secret = randomBytes(SECRET_LENGTH);
+  const dir = process.platform === 'win32' ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'tulip-'));
+  const where = dir !== null ? path.join(dir, 'pair.sock') : `\\\\.\\pipe\\tulip-${process.pid}-${randomBytes(8).toString('hex')}`;
   const server = net.createServer({ pauseOnConnect: true });
   const accepted = loop.createFuture<net.Socket>();
   const release = loop._holdHostWait();
+  const strangers = new Set<net.Socket>();
   let ours: net.Socket | null = null;
   const fail = (err: Error) => {
     if (!loop.isClosed() && !accepted.done()) accepted.setException(fromNodeError(err));
   };
   server.once('error', fail);
-  server.once('connection', (theirs: net.Socket) => {
-    if (!loop.isClosed() && !accepted.done()) accepted.setResult(theirs);
-    else theirs.destroy();
+  server.on('connection', (theirs: net.Socket) => {
+    strangers.add(theirs);
+    theirs.on('error', noop); // a stranger's trouble is not ours
+    let got = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      got = Buffer.concat([got, chunk]);
+      if (got.length < SECRET_LENGTH) return;
+      theirs.removeListener('data', onData);
+      theirs.pause(); // from now on the child reads it, not us
+      if (got.length === SECRET_LENGTH && timingSafeEqual(got, secret) && !loop.isClosed() && !accepted.done()) {
+        strangers.delete(theirs);
+        theirs.removeListener('error', noop);
+        accepted.setResult(theirs);
+      }
+    };
+    theirs.on('data', onData);
+    theirs.resume();
   });
   server.listen(where, () => {
     ours = net.connect(where);
     ours.on('error', fail); // stays: an error before its transport listens must not go unhandled
+    ours.write(secret);
   });
   try {
     const theirs = yield* accepted;
@@ -563,6 +611,12 @@ function* socketPair(loop: EventLoop): Coroutine<[net.Socket, net.Socket]> {
     throw e;
   } finally {
     release();
+    for (const stranger of strangers) stranger.destroy();
     server.close(); // the pair is connected; the listening socket (and its file) goes
+    if (dir !== null) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+const SECRET_LENGTH = 32;
+
+function noop(): void {}

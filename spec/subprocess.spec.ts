@@ -18,9 +18,11 @@ import {
   createSubprocessExec,
   createSubprocessShell,
   createTask,
+  getRunningLoop,
   runSync,
   type Coroutine,
 } from '../lib';
+import { Worker } from 'node:worker_threads';
 import { arun, hostPause } from './support';
 
 const NODE = process.execPath;
@@ -219,6 +221,72 @@ describe('subprocess: child processes', function () {
     expect(stderr).to.equal(null);
   });
 
+  it('stderr=STDOUT pairs the pipes privately: another local process cannot take the output', async function () {
+    if (process.platform === 'win32') this.skip();
+    // The attacker, a worker thread (so it runs while this thread is held),
+    // connects to every Unix socket that appears in the temp folder or in a
+    // folder inside it, and counts the bytes it gets from them.
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tulip-spec-'));
+    const cells = new Int32Array(new SharedArrayBuffer(8)); // [connected, bytes stolen]
+    const attacker = new Worker(
+      `const { workerData, parentPort } = require('node:worker_threads');
+       const fs = require('node:fs'); const net = require('node:net'); const path = require('node:path');
+       const cells = new Int32Array(workerData.cells);
+       const tried = new Set();
+       const socketsIn = (dir, depth) => {
+         let found = [];
+         for (const name of fs.readdirSync(dir)) {
+           const p = path.join(dir, name);
+           try {
+             const st = fs.statSync(p);
+             if (st.isSocket()) found.push(p);
+             else if (st.isDirectory() && depth > 0) found = found.concat(socketsIn(p, depth - 1));
+           } catch {}
+         }
+         return found;
+       };
+       const scan = () => {
+         for (const p of socketsIn(workerData.dir, 1)) {
+           if (tried.has(p)) continue;
+           tried.add(p);
+           const s = net.connect(p, () => { Atomics.store(cells, 0, 1); Atomics.notify(cells, 0); });
+           s.on('data', (d) => Atomics.add(cells, 1, d.length));
+           s.on('error', () => {});
+           s.on('close', () => parentPort.postMessage('closed'));
+         }
+         if (Atomics.load(cells, 0) === 0) setImmediate(scan);
+       };
+       scan();`,
+      { eval: true, workerData: { dir: tmp, cells: cells.buffer } },
+    );
+    const closed = new Promise((resolve) => attacker.once('message', resolve));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const out = await arun(
+        (function* (): Coroutine<string | null> {
+          const loop = getRunningLoop();
+          const creating = createTask(node('console.log("out"); console.error("err")', { stdout: PIPE, stderr: STDOUT }));
+          // Runs right after the task's first step has made the rendezvous socket: hold
+          // this thread until the attacker is connected, so that it comes first.
+          loop.callSoon(() => Atomics.wait(cells, 0, 0, 10000));
+          const p = yield* creating;
+          return dec((yield* p.communicate())[0]);
+        })(),
+      );
+      expect(Atomics.load(cells, 0), 'the attacker did connect').to.equal(1);
+      await closed; // its connection was closed on it
+      expect(out).to.equal('out\nerr\n');
+      expect(Atomics.load(cells, 1), 'bytes the attacker got').to.equal(0);
+      expect(fs.readdirSync(tmp), 'the rendezvous left nothing behind').to.deep.equal([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      await attacker.terminate();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it('stderr=STDOUT follows stdout when it is not piped (DEVNULL, or a file descriptor)', async () => {
     const file = path.join(os.tmpdir(), `tulip-subprocess-${process.pid}.txt`);
     const fd = fs.openSync(file, 'w');
@@ -311,6 +379,40 @@ describe('subprocess: child processes', function () {
       })(),
     );
     expect(err).to.have.property('code', 'ENOENT');
+  });
+
+  it('a missing or wrong cwd is an error that names the directory, not the program (as Python)', async () => {
+    const file = path.join(os.tmpdir(), `tulip-not-a-dir-${process.pid}.txt`);
+    fs.writeFileSync(file, '');
+    try {
+      const errors = await arun(
+        (function* (): Coroutine<unknown[]> {
+          const out: unknown[] = [];
+          for (const make of [
+            () => createSubprocessExec(NODE, ['-e', '1'], { cwd: '/nonexistent/tulip-dir' }),
+            () => createSubprocessShell('echo hi', { cwd: '/nonexistent/tulip-dir', stdout: PIPE, stderr: STDOUT }),
+            () => createSubprocessExec(NODE, ['-e', '1'], { cwd: file }),
+          ]) {
+            try {
+              yield* make();
+              out.push('ran');
+            } catch (e) {
+              const err = e as Error & { filename?: unknown; code?: unknown };
+              out.push([err.name, err.message, err.filename, err.code]);
+            }
+          }
+          return out;
+        })(),
+      );
+      const missing = ['FileNotFoundError', "[Errno 2] No such file or directory: '/nonexistent/tulip-dir'", '/nonexistent/tulip-dir', 'ENOENT'];
+      expect(errors).to.deep.equal([
+        missing,
+        missing,
+        ['NotADirectoryError', `[Errno 20] Not a directory: '${file}'`, file, 'ENOTDIR'], // Node threw "spawn ENOTDIR" at once
+      ]);
+    } finally {
+      fs.unlinkSync(file);
+    }
   });
 
   it('communicate() cancelled: its helper tasks are cancelled too, and the child can still be killed', async () => {
