@@ -31,6 +31,8 @@ import { repr } from './repr';
 export const DEFAULT_LIMIT = 2 ** 16;
 
 const EMPTY = new Uint8Array(0);
+// The first buffer's size, and the most an idle reader keeps: small messages reuse one buffer.
+const KEEP = 1024;
 const NEWLINE = new Uint8Array([10]);
 
 /** @internal Checks a `limit` option: a positive number of bytes (asyncio's ValueError for <= 0). */
@@ -180,7 +182,7 @@ export class StreamReader {
       if (len + n <= this._buf.length >> 1) {
         this._buf.copyWithin(0, this._start, this._end); // room enough once the read bytes are dropped
       } else {
-        const grown = new Uint8Array(Math.max(len + n, this._buf.length * 2, 1024));
+        const grown = new Uint8Array(Math.max(len + n, this._buf.length * 2, KEEP));
         grown.set(this._buf.subarray(this._start, this._end));
         this._buf = grown;
       }
@@ -195,11 +197,24 @@ export class StreamReader {
   private _take(n: number): Uint8Array {
     const out = this._buf.slice(this._start, this._start + n);
     this._start += n;
-    if (this._start === this._end) {
-      this._start = this._end = 0;
-      if (this._buf.length > 4 * this._limit) this._buf = EMPTY; // give a burst's memory back
-    }
+    if (this._start === this._end) this._start = this._end = 0;
+    // What was read is given back: an idle reader holds about what it has not read, not its peak.
+    if (this._buf.length > KEEP && this._buf.length > 4 * this._length) this._fit();
     return out;
+  }
+
+  /** Moves the unread bytes to a buffer twice their size (none if there are none). */
+  private _fit(): void {
+    const len = this._length;
+    if (len === 0) {
+      this._buf = EMPTY;
+    } else {
+      const fitted = new Uint8Array(Math.max(2 * len, KEEP));
+      fitted.set(this._buf.subarray(this._start, this._end));
+      this._buf = fitted;
+    }
+    this._start = 0;
+    this._end = len;
   }
 
   /** Index (from the first unread byte) of `sep` at or after `from`, or -1. */

@@ -2,6 +2,8 @@
 // setException, as its protocol does), on the synchronous driver with the
 // virtual clock. Its life over real sockets is in streams.spec.ts.
 import { expect } from 'chai';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import {
   EventLoop,
   IncompleteReadError,
@@ -16,6 +18,15 @@ import {
 } from '../lib';
 import { catching, vrun } from './support';
 import * as streams from '../lib/streams';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+/** Bytes of ArrayBuffers alive after full collections. */
+function settledBuffers(): number {
+  for (let i = 0; i < 3; i++) gc();
+  return process.memoryUsage().arrayBuffers;
+}
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -272,6 +283,47 @@ describe('stream-reader: StreamReader fed by hand', () => {
       })(),
     );
   });
+  it('gives back the memory of a burst once it is read: 200 idle readers hold bytes, not their peak', () => {
+    const burst = new Uint8Array(64 * 1024).fill(7);
+    const readers: StreamReader[] = [];
+    const before = settledBuffers();
+    vrun(
+      (function* (): Coroutine<void> {
+        for (let i = 0; i < 200; i++) {
+          const r = new StreamReader(); // limit 64 KiB: a 256 KiB burst is exactly 4 × limit
+          for (let k = 0; k < 4; k++) r.feedData(burst);
+          expect((yield* r.readexactly(4 * burst.length)).length).to.equal(4 * burst.length);
+          readers.push(r); // idle now, as a connection between requests
+        }
+      })(),
+    );
+    const held = settledBuffers() - before;
+    expect(held, `${held} bytes held by 200 idle readers`).to.be.below(1024 * 1024); // it was 200 × 256 KiB = 50 MiB
+    expect(readers.every((r) => r._buf.length === 0)).to.equal(true);
+  });
+
+  it('after a burst, the unread rest moves to a buffer that fits it; a reader keeping up reuses its small one', () => {
+    vrun(
+      (function* (): Coroutine<void> {
+        const r = new StreamReader({ limit: 1000 });
+        r.feedData(new Uint8Array(100_000).fill(1));
+        r.feedData(enc('tail\n'));
+        const sizes: number[] = [];
+        let left = 100_005;
+        while (left > 5) {
+          const n = Math.min(7_000, left - 5);
+          expect((yield* r.readexactly(n)).length).to.equal(n);
+          left -= n;
+          sizes.push(r._buf.length);
+          expect(r._buf.length, 'never more than four times what it holds, or 1 KiB').to.be.at.most(Math.max(4 * left, 1024));
+        }
+        expect(dec(yield* r.readline())).to.equal('tail\n');
+        expect(r._buf.length).to.be.at.most(1024);
+        expect(sizes[0], 'it does not copy while most of the buffer is unread').to.be.above(100_000);
+      })(),
+    );
+  });
+
   it('finds a separator whose first byte repeats, and one that straddles two feeds', () => {
     const got = vrun(
       (function* (): Coroutine<string[]> {
