@@ -61,7 +61,7 @@ export {
   type PolicyOptions,
 } from './events';
 export { run, runSync, Runner, type RunOptions } from './runners';
-export { fromPromise, toPromise } from './promises';
+export { fromPromise, toPromise, runCoroutineThreadsafe, type RunCoroutineThreadsafeOptions } from './promises';
 export { Lock, Event, Condition, Semaphore, BoundedSemaphore } from './locks';
 export { Barrier } from './barriers';
 export { Queue, PriorityQueue, LifoQueue, type PriorityQueueOptions } from './queues';

@@ -39,6 +39,7 @@ export function* shutdownDefaultExecutor(loop: EventLoop, timeout: number | null
   loop._executorShutdownCalled = true;
   const executor: Executor | null = loop._defaultExecutor;
   if (executor === null) return;
+  loop._defaultExecutor = null; // shut down once: close() will not do it again
   let joined: Coroutine<void> | Future<void>;
   if (typeof executor.waitClosed === 'function') {
     executor.shutdown({ wait: false });

@@ -55,8 +55,8 @@ export {
   type PolicyOptions,
 } from './events';
 export { run, runSync, Runner, type RunOptions } from './runners';
-export { fromPromise, toPromise } from './promises';
-export { ThreadPoolExecutor, toThread, type ThreadPoolExecutorOptions, type ModuleFunction } from './executors'; // importing it registers the default executor
+export { fromPromise, toPromise, runCoroutineThreadsafe, type RunCoroutineThreadsafeOptions } from './promises';
+export { ThreadPoolExecutor, toThread, type ThreadPoolExecutorOptions, type ShutdownOptions, type ModuleFunction } from './executors'; // importing it registers the default executor
 export { Lock, Event, Condition, Semaphore, BoundedSemaphore } from './locks';
 export { Barrier } from './barriers';
 export { Queue, PriorityQueue, LifoQueue, type PriorityQueueOptions } from './queues';

@@ -2,9 +2,15 @@
  * Interop with native Promises. A Promise settles in Node's microtask queue,
  * outside the loop, so waiting for one is a "host wait": only the async
  * driver can deliver it, and a virtual clock must not jump past it.
+ *
+ * The other way round, `runCoroutineThreadsafe` lets code outside the loop
+ * (a Node callback, another async function) run a coroutine on a running
+ * loop and await its outcome as a Promise.
  */
 import { _getRunningLoop, getEventLoop } from './events';
-import type { Future } from './futures';
+import type { Coroutine, Future } from './futures';
+import { isCoroutine, type CoroutineCall } from './coroutines';
+import { ensureFuture } from './tasks';
 import { repr } from './repr';
 import type { EventLoop } from './loop';
 
@@ -41,4 +47,79 @@ export function toPromise<T>(future: Future<T>): Promise<T> {
   // Checked, else a wrong argument fails with "future.toPromise is not a function".
   if (future === null || typeof future !== 'object' || typeof future.toPromise !== 'function') throw new TypeError(`toPromise() needs a Future, got ${repr(future)}`);
   return future.toPromise();
+}
+
+/** Options of `runCoroutineThreadsafe()`. */
+export interface RunCoroutineThreadsafeOptions {
+  /** Aborting it cancels the task; the promise then rejects with CancelledError. */
+  signal?: AbortSignal;
+}
+
+/**
+ * asyncio.run_coroutine_threadsafe: from outside the loop — a Node callback,
+ * an `async` function, another loop — schedule `coro` on `loop` (through
+ * `callSoonThreadsafe`, so it may be running or not yet) to run as a Task
+ * there, and get a Promise of its outcome: its value, its exception, or
+ * CancelledError if the task was cancelled. CPython returns a
+ * concurrent.futures.Future; a Promise is what TypeScript awaits.
+ *
+ * To cancel it from outside, pass an AbortSignal: `controller.abort()`
+ * cancels the task (on the loop, at its next iteration), which may still
+ * catch the cancellation and finish otherwise. A closed loop is a
+ * RuntimeError at the call; a loop that closes before it runs the
+ * coroutine leaves the promise pending, as Python leaves its future.
+ * @example
+ * const controller = new AbortController();
+ * const reply = runCoroutineThreadsafe(handle(request), loop, { signal: controller.signal });
+ * req.on('close', () => controller.abort()); // the client left: cancel the task
+ * res.end(await reply);
+ */
+export function runCoroutineThreadsafe<T>(coro: Coroutine<T> | CoroutineCall<T>, loop: EventLoop, options: RunCoroutineThreadsafeOptions = {}): Promise<T> {
+  // CPython's words.
+  if (!isCoroutine(coro)) throw new TypeError('A coroutine object is required');
+  if (loop === null || typeof loop !== 'object' || typeof (loop as Partial<EventLoop>).callSoonThreadsafe !== 'function') {
+    throw new TypeError(`runCoroutineThreadsafe() needs the EventLoop to run it on, got ${repr(loop)}`);
+  }
+  if (options === null || typeof options !== 'object') throw new TypeError(`runCoroutineThreadsafe() options must be an object, got ${repr(options)}`);
+  for (const key of Object.keys(options)) {
+    if (key !== 'signal') throw new TypeError(`runCoroutineThreadsafe() got an unexpected option ${repr(key)} (it takes 'signal')`);
+  }
+  const signal = options.signal;
+  if (signal !== undefined && !(typeof AbortSignal === 'function' && signal instanceof AbortSignal)) {
+    throw new TypeError(`runCoroutineThreadsafe() option signal must be an AbortSignal, got ${repr(signal)}`);
+  }
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((a, b) => {
+    resolve = a;
+    reject = b;
+  });
+  let task: Future<T> | null = null;
+  const onAbort = () => {
+    if (task !== null && !task.done() && !loop.isClosed()) loop.callSoonThreadsafe(cancelUnlessDone, task);
+  };
+  // Raises at once (RuntimeError) if the loop is closed, as CPython's does.
+  loop.callSoonThreadsafe(() => {
+    try {
+      task = ensureFuture(coro, { loop });
+    } catch (e) {
+      reject(e);
+      throw e; // and the loop reports it, as CPython's callback re-raises
+    }
+    task.addDoneCallback((done) => {
+      signal?.removeEventListener('abort', onAbort);
+      try {
+        resolve(done.result()); // the value, else its exception or CancelledError
+      } catch (e) {
+        reject(e);
+      }
+    });
+    if (signal?.aborted) task.cancel();
+  });
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return promise;
+}
+
+function cancelUnlessDone(future: Future<unknown>): void {
+  if (!future.done()) future.cancel();
 }

@@ -18,6 +18,7 @@ import {
   sleep,
   toThread,
   type Coroutine,
+  type Executor,
 } from '../lib';
 import { catching } from './support';
 
@@ -712,6 +713,31 @@ describe('executors', () => {
       const again = await catchingWarnings(() => run(main()));
       expect(again).to.have.length(1);
       expect(() => new EventLoop().shutdownDefaultExecutor('1' as unknown as number)).to.throw(TypeError, 'shutdownDefaultExecutor() needs the timeout (a number of seconds) or null for no timeout, got \'1\'');
+    });
+
+    it('shutdownDefaultExecutor() with an executor of one\'s own: awaits the promise its shutdown returns, if any', async () => {
+      const calls: unknown[] = [];
+      const own = (result: () => unknown): Executor => ({
+        submit: () => {
+          throw new Error('unused');
+        },
+        shutdown: (options?: unknown) => {
+          calls.push(options);
+          return result();
+        },
+      });
+      let finished = false;
+      function* main(executor: Executor): Coroutine<boolean> {
+        const loop = getRunningLoop();
+        loop.setDefaultExecutor(executor);
+        yield* loop.shutdownDefaultExecutor();
+        yield* loop.shutdownDefaultExecutor(); // nothing left to shut down
+        return finished;
+      }
+      const slow = () => new Promise<void>((resolve) => setTimeout(() => resolve(void (finished = true)), 20));
+      expect(await run(main(own(slow)))).to.equal(true);
+      expect(runSync(main(own(() => undefined)))).to.equal(true);
+      expect(calls, 'once each, asked to wait').to.deep.equal([{ wait: true }, { wait: true }]);
     });
 
     it('run() and runSync() let a job still running finish before they return, as asyncio.run does', async () => {

@@ -5,8 +5,12 @@ import {
   DefaultEventLoopPolicy,
   EventLoop,
   Future,
+  Event,
   createTask,
+  currentTask,
   fromPromise,
+  getRunningLoop,
+  runCoroutineThreadsafe,
   getEventLoopPolicy,
   RuntimeError,
   run,
@@ -15,6 +19,7 @@ import {
   sleep,
   toPromise,
   type Coroutine,
+  type Task,
 } from '../lib';
 import { tick, useVirtualLoop } from './support';
 
@@ -187,6 +192,95 @@ describe('promises', () => {
       const running = loop.runUntilCompleteAsync(t);
       expect(await p).to.equal('slept');
       await running;
+    });
+  });
+
+  describe('runCoroutineThreadsafe', () => {
+    /** Serves on `loop` (async driver) until `stop` is set; what main sees of the tasks it was sent. */
+    function* serve(stop: Event): Coroutine<void> {
+      yield* stop.wait();
+    }
+
+    it('runs the coroutine as a Task on that loop, from a Node callback; the promise gets its value', async () => {
+      const stop = new Event();
+      function* work(x: number): Coroutine<[number, boolean, boolean]> {
+        yield* sleep(1);
+        return [x * 2, currentTask() !== null, getRunningLoop() === loop];
+      }
+      const served = loop.runUntilCompleteAsync(serve(stop));
+      const outcome = await new Promise((resolve) => setImmediate(() => resolve(runCoroutineThreadsafe(work(21), loop))));
+      loop.callSoonThreadsafe(() => stop.set());
+      await served;
+      expect(outcome).to.deep.equal([42, true, true]);
+    });
+
+    it('rejects with the coroutine\'s exception, or with CancelledError when the task is cancelled on the loop', async () => {
+      const stop = new Event();
+      const boom = new RangeError('boom');
+      function* fails(): Coroutine<never> {
+        yield* sleep(1);
+        throw boom;
+      }
+      const served = loop.runUntilCompleteAsync(serve(stop));
+      const failed = await runCoroutineThreadsafe(fails(), loop).catch((e: unknown) => e);
+      let me: Task<unknown> | null = null;
+      function* waitsForever(): Coroutine<void> {
+        me = currentTask();
+        yield* loop.createFuture<void>();
+      }
+      const long = runCoroutineThreadsafe(waitsForever(), loop);
+      await new Promise((r) => setImmediate(r)); // it has started
+      loop.callSoonThreadsafe(() => me!.cancel());
+      const cancelled = await long.catch((e: unknown) => e);
+      loop.callSoonThreadsafe(() => stop.set());
+      await served;
+      expect(failed).to.equal(boom);
+      expect(cancelled).to.be.instanceOf(CancelledError);
+    });
+
+    it('an AbortSignal cancels the task (its finally runs); one aborted already cancels it before it starts', async () => {
+      const stop = new Event();
+      const seen: string[] = [];
+      function* guarded(name: string): Coroutine<string> {
+        seen.push(`${name} started`);
+        try {
+          yield* loop.createFuture<void>(); // nobody settles it
+          return 'settled';
+        } finally {
+          seen.push(`${name} cleaned up`);
+        }
+      }
+      const served = loop.runUntilCompleteAsync(serve(stop));
+      const controller = new AbortController();
+      const running = runCoroutineThreadsafe(guarded('a'), loop, { signal: controller.signal });
+      await new Promise((r) => setImmediate(r)); // the task has started and sleeps
+      controller.abort();
+      const aborted = await running.catch((e: unknown) => e);
+      const early = await runCoroutineThreadsafe(guarded('b'), loop, { signal: AbortSignal.abort() }).catch((e: unknown) => e);
+      const untouched = await runCoroutineThreadsafe(sleep(1, 'fine'), loop, { signal: new AbortController().signal });
+      loop.callSoonThreadsafe(() => stop.set());
+      await served;
+      expect(aborted).to.be.instanceOf(CancelledError);
+      expect(early).to.be.instanceOf(CancelledError);
+      expect(untouched).to.equal('fine');
+      expect(seen).to.deep.equal(['a started', 'a cleaned up']);
+    });
+
+    it('schedules on a loop that is not running yet; the promise settles once it runs', async () => {
+      const p = runCoroutineThreadsafe(sleep(3, 'later'), loop);
+      await loop.runUntilCompleteAsync(sleep(5));
+      expect(await p).to.equal('later');
+    });
+
+    it('checks its arguments at the call: CPython\'s TypeError for a non-coroutine; a closed loop is RuntimeError', () => {
+      expect(() => runCoroutineThreadsafe((() => 1) as unknown as Coroutine<number>, loop)).to.throw(TypeError, 'A coroutine object is required');
+      expect(() => runCoroutineThreadsafe(Promise.resolve(1) as unknown as Coroutine<number>, loop)).to.throw(TypeError, 'A coroutine object is required');
+      expect(() => runCoroutineThreadsafe(sleep(1), {} as EventLoop)).to.throw(TypeError, 'runCoroutineThreadsafe() needs the EventLoop to run it on, got {}');
+      expect(() => runCoroutineThreadsafe(sleep(1), loop, { sigal: 1 } as unknown as {})).to.throw(TypeError, "runCoroutineThreadsafe() got an unexpected option 'sigal' (it takes 'signal')");
+      expect(() => runCoroutineThreadsafe(sleep(1), loop, { signal: {} as AbortSignal })).to.throw(TypeError, /option signal must be an AbortSignal/);
+      const closed = new EventLoop();
+      closed.close();
+      expect(() => runCoroutineThreadsafe(sleep(1), closed)).to.throw(RuntimeError, 'Event loop is closed');
     });
   });
 });
