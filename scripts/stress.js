@@ -8,6 +8,8 @@
 //   npm run stress -- --short           no long runs
 //   npm run stress -- --profile test    exactly what `npm test` runs (fixed seed, small long runs)
 //   npm run stress -- --update-docs     also write the figures into docs/reliability.md
+//   npm run stress -- --soak [minutes]  only the soak: an echo server under churning clients for
+//                                       `minutes` (default 2), memory sampled; fails on growth or loss
 //
 // Extra arguments that are not options go to mocha (e.g. -g 'pure programs').
 'use strict';
@@ -34,6 +36,13 @@ const option = (name) => {
 
 const profile = option('--profile') ?? 'stress';
 const updateDocs = flag('--update-docs');
+const soakAt = argv.indexOf('--soak');
+if (soakAt >= 0) {
+  const value = argv[soakAt + 1];
+  const given = value !== undefined && /^\d*\.?\d+$/.test(value);
+  argv.splice(soakAt, given ? 2 : 1);
+  runSoak(given ? Number(value) : 2);
+}
 const short = flag('--short') || profile === 'test';
 const testProfile = profile === 'test';
 const runs = testProfile ? '1' : (process.env.TULIP_STRESS_RUNS ?? '20');
@@ -77,21 +86,73 @@ if (t !== null) {
 }
 process.exit(res.status === null ? 1 : res.status);
 
-/** Rewrites the block between `<!-- figures:PROFILE:begin -->` and `<!-- figures:PROFILE:end -->`. */
-function writeDocs(t, profileName, seedUsed, secs) {
+/** The soak (spec/reliability/soak.ts) alone, in a process of its own; exits with its status. */
+function runSoak(minutes) {
+  const soakReport = path.join(os.tmpdir(), `tulip-soak-${process.pid}.json`);
+  const started = Date.now();
+  const res = spawnSync(process.execPath, ['-r', 'ts-node/register', 'spec/reliability/soak.ts', '--minutes', String(minutes), '--report', soakReport], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+  });
+  let r = null;
+  try {
+    r = JSON.parse(fs.readFileSync(soakReport, 'utf8'));
+    fs.unlinkSync(soakReport);
+  } catch {
+    console.log('\nno soak report: the soak did not finish');
+  }
+  if (r !== null && updateDocs && res.status === 0) writeSoakDocs(r, ((Date.now() - started) / 1000).toFixed(0));
+  else if (updateDocs) console.log('docs/reliability.md not updated: the soak failed');
+  process.exit(res.status === null ? 1 : res.status);
+}
+
+function writeSoakDocs(r, secs) {
+  const n = (x) => Number(x).toLocaleString('en');
+  const mib = (x) => `${(x / 1048576).toFixed(1)} MiB`;
+  const first = r.samples[0];
+  const last = r.samples[r.samples.length - 1];
+  replaceBlock('soak', [
+    `Last run: ${new Date().toISOString().slice(0, 10)}, ${secs} s (${(r.seconds / 60).toFixed(1)} min of clients), ${r.clients} clients at once, Node ${process.version}.`,
+    '',
+    '| figure | value |',
+    '|---|---:|',
+    `| connections | ${n(r.connections)} |`,
+    `| … closed by the client | ${n(r.endings.closed)} |`,
+    `| … reset (RST) | ${n(r.endings.reset)} |`,
+    `| … reset in the middle of a message | ${n(r.endings.resetMidMessage)} |`,
+    `| round trips checked byte for byte | ${n(r.roundTrips)} |`,
+    `| bytes echoed | ${mib(r.bytesEchoed)} |`,
+    `| RSS: start → end of warm-up → end | ${mib(first.rss)} → ${mib(r.baseline.rss)} → ${mib(last.rss)} |`,
+    `| heap: start → end of warm-up → end | ${mib(first.heapUsed)} → ${mib(r.baseline.heapUsed)} → ${mib(last.heapUsed)} |`,
+    `| most RSS rise after the warm-up (bound) | ${mib(r.growth.rss)} (${mib(r.bounds.rss)}) |`,
+    `| most heap rise after the warm-up (bound) | ${mib(r.growth.heapUsed)} (${mib(r.bounds.heapUsed)}) |`,
+    `| most ArrayBuffer rise after the warm-up (bound) | ${mib(r.growth.arrayBuffers)} (${mib(r.bounds.arrayBuffers)}) |`,
+    `| server handlers left running | ${n(r.handlersLeft)} |`,
+    `| **data lost** | **${n(r.dataLost)}** |`,
+  ]);
+}
+
+/** Rewrites the block between `<!-- figures:NAME:begin -->` and `<!-- figures:NAME:end -->` with `lines`. */
+function replaceBlock(name, lines) {
   const file = path.join(root, 'docs', 'reliability.md');
   const text = fs.readFileSync(file, 'utf8');
-  const begin = `<!-- figures:${profileName}:begin -->`;
-  const end = `<!-- figures:${profileName}:end -->`;
+  const begin = `<!-- figures:${name}:begin -->`;
+  const end = `<!-- figures:${name}:end -->`;
   const a = text.indexOf(begin);
   const b = text.indexOf(end);
   if (a < 0 || b < a) {
     console.log(`docs/reliability.md has no ${begin} … ${end} block: not updated`);
     return;
   }
+  fs.writeFileSync(file, text.slice(0, a) + [begin, ...lines, end].join('\n') + text.slice(b + end.length));
+  console.log(`docs/reliability.md: figures of the ${name} run updated`);
+}
+
+/** The figures of a profile's run. */
+function writeDocs(t, profileName, seedUsed, secs) {
   const n = (x) => (x === null || x === undefined ? '—' : Number(x).toLocaleString('en'));
   const lines = [
-    begin,
     `Last run: ${new Date().toISOString().slice(0, 10)}, ${secs} s, seed ${seedUsed ?? '20260514 (fixed)'}, Node ${process.version}.`,
     '',
     '| figure | count |',
@@ -122,10 +183,8 @@ function writeDocs(t, profileName, seedUsed, secs) {
     ...(profileName === 'test'
       ? ['Bad inputs by API and kind:', '', ...badInputTable(t.badInputTable, n)]
       : ['Bad inputs by kind (per API: the table of the `npm test` run above, each generated column multiplied):', '', '| kind | tried |', '|---|---:|', ...Object.entries(t.badInputKinds).map(([k, v]) => `| ${k} | ${n(v)} |`)]),
-    end,
   ];
-  fs.writeFileSync(file, text.slice(0, a) + lines.join('\n') + text.slice(b + end.length));
-  console.log(`docs/reliability.md: figures of the ${profileName} profile updated`);
+  replaceBlock(profileName, lines);
 }
 
 function badInputTable(table, n) {
