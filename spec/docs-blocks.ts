@@ -316,6 +316,7 @@ export const RECEIVERS: Record<string, string> = {
   writer: 'StreamWriter',
   server: 'Server',
   proc: 'Process',
+  executor: 'ThreadPoolExecutor',
   transport: 'Transport',
   protocol: 'Protocol',
   tracer: 'Tracer',
