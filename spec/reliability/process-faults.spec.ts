@@ -115,9 +115,28 @@ describe('reliability: faults in child processes and worker threads', function (
       } finally {
         pool.shutdown();
       }
+      // A thread that runs out of memory, and one that ends itself after its job returned.
+      const small = new ThreadPoolExecutor({ maxWorkers: 1, resourceLimits: { maxOldGenerationSizeMb: 128 } });
+      try {
+        const loop = getRunningLoop();
+        yield* attempt('out of memory', () => loop.runInExecutor(small, function hog() {
+          const a: number[][] = [];
+          for (;;) a.push(new Array(1e5).fill(1.5));
+        }));
+        yield* attempt('exit after returning', () => loop.runInExecutor(small, () => {
+          setTimeout(() => process.exit(0));
+          return 'bye';
+        }));
+        yield* sleep(0.3); // its thread ends meanwhile
+        out.push(`the pool after both: ${yield* bounded('the pool after a dead thread', loop.runInExecutor(small, () => 'alive'), 30)}`);
+      } finally {
+        small.shutdown();
+      }
       return out;
     });
     countFault('worker throws or exits', 5);
+    countFault('worker runs out of memory');
+    countFault('worker ends after its job returned');
     expect(outcomes).to.deep.equal([
       'throw TypeError: TypeError: boom',
       'throw 42: threw 42',
@@ -125,6 +144,10 @@ describe('reliability: faults in child processes and worker threads', function (
       'an async function that rejects: RangeError: later',
       'exit in a pool of one: RuntimeError: the worker thread running <anonymous> exited (code 7) before the job finished',
       'pool of one after an exit: alive',
+      'out of memory: RuntimeError: the worker thread running hog ran out of memory before the job finished ' +
+        '(Worker terminated due to reaching memory limit: JS heap out of memory); the next job runs on a new thread',
+      'exit after returning: returned bye',
+      'the pool after both: alive',
     ]);
   });
 
