@@ -406,9 +406,13 @@ export class ThreadPoolExecutor implements Executor {
       this._shutdown = true;
       for (const w of this._idle.splice(0)) this._stop(w);
     }
+    if (!wait) {
+      this._checkClosed();
+      return Promise.resolve();
+    }
     const closed = this._whenClosed();
     this._checkClosed();
-    return wait ? closed : Promise.resolve();
+    return closed;
   }
 
   /**
@@ -612,7 +616,7 @@ export class ThreadPoolExecutor implements Executor {
       const promise = new Promise<void>((r) => (resolve = r));
       this._closed = { promise, resolve };
       if (this._workers.length > 0) {
-        hold(); // someone may await it: Node must stay alive until the threads have exited
+        hold(); // it is awaited: Node must stay alive until the threads have exited
         void promise.then(unhold);
       }
     }

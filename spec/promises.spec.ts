@@ -272,6 +272,22 @@ describe('promises', () => {
       expect(await p).to.equal('later');
     });
 
+    it('a task factory that fails: the promise rejects with its error, and the loop reports it too', async () => {
+      const refused = new RangeError('no tasks today');
+      const reported: unknown[] = [];
+      loop.setTaskFactory(() => {
+        throw refused;
+      });
+      loop.setExceptionHandler((_l, context) => void reported.push(context.exception));
+      const p = runCoroutineThreadsafe(sleep(1), loop);
+      const turn = loop.createFuture<void>(); // a future, not a coroutine: running it makes no task
+      loop.callSoon(() => turn.setResult());
+      await loop.runUntilCompleteAsync(turn); // the callback of runCoroutineThreadsafe runs first
+      loop.setTaskFactory(null);
+      expect(await p.catch((e: unknown) => e)).to.equal(refused);
+      expect(reported).to.deep.equal([refused]);
+    });
+
     it('checks its arguments at the call: CPython\'s TypeError for a non-coroutine; a closed loop is RuntimeError', () => {
       expect(() => runCoroutineThreadsafe((() => 1) as unknown as Coroutine<number>, loop)).to.throw(TypeError, 'A coroutine object is required');
       expect(() => runCoroutineThreadsafe(Promise.resolve(1) as unknown as Coroutine<number>, loop)).to.throw(TypeError, 'A coroutine object is required');

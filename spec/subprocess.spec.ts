@@ -391,6 +391,7 @@ describe('subprocess: child processes', function () {
           for (const make of [
             () => createSubprocessExec(NODE, ['-e', '1'], { cwd: '/nonexistent/tulip-dir' }),
             () => createSubprocessShell('echo hi', { cwd: '/nonexistent/tulip-dir', stdout: PIPE, stderr: STDOUT }),
+            () => createSubprocessExec('/nonexistent/tulip-no-such-program', [], { cwd: os.tmpdir() }),
             () => createSubprocessExec(NODE, ['-e', '1'], { cwd: file }),
           ]) {
             try {
@@ -408,6 +409,8 @@ describe('subprocess: child processes', function () {
       expect(errors).to.deep.equal([
         missing,
         missing,
+        // A good cwd: the program's own error.
+        ['FileNotFoundError', "[Errno 2] No such file or directory: '/nonexistent/tulip-no-such-program'", '/nonexistent/tulip-no-such-program', 'ENOENT'],
         ['NotADirectoryError', `[Errno 20] Not a directory: '${file}'`, file, 'ENOTDIR'], // Node threw "spawn ENOTDIR" at once
       ]);
     } finally {
