@@ -70,13 +70,7 @@ const res = spawnSync(
 );
 const seconds = ((Date.now() - started) / 1000).toFixed(0);
 
-let t = null;
-try {
-  t = JSON.parse(fs.readFileSync(report, 'utf8'));
-  fs.unlinkSync(report);
-} catch {
-  console.log('\nno report: mocha did not finish');
-}
+const t = readReport(report, 'no report: mocha did not finish');
 if (t !== null) {
   console.log(`\nstress summary (${seconds} s): ${t.programs} programs (${t.modelled} against the model, ${t.shuffled} shuffled), ` +
     `${t.tasks} tasks, ${t.cancellationsInjected} cancellations injected, ${t.faultsInjected} I/O faults, ${t.badInputs} bad inputs, ` +
@@ -85,6 +79,18 @@ if (t !== null) {
   else if (updateDocs) console.log('docs/reliability.md not updated: the run failed');
 }
 process.exit(res.status === null ? 1 : res.status);
+
+/** The JSON a run left in `file` (then removed), or null, saying `missing`. */
+function readReport(file, missing) {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.unlinkSync(file);
+    return parsed;
+  } catch {
+    console.log(`\n${missing}`);
+    return null;
+  }
+}
 
 /** The soak (spec/reliability/soak.ts) alone, in a process of its own; exits with its status. */
 function runSoak(minutes) {
@@ -95,13 +101,7 @@ function runSoak(minutes) {
     stdio: 'inherit',
     env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
   });
-  let r = null;
-  try {
-    r = JSON.parse(fs.readFileSync(soakReport, 'utf8'));
-    fs.unlinkSync(soakReport);
-  } catch {
-    console.log('\nno soak report: the soak did not finish');
-  }
+  const r = readReport(soakReport, 'no soak report: the soak did not finish');
   if (r !== null && updateDocs && res.status === 0) writeSoakDocs(r, ((Date.now() - started) / 1000).toFixed(0));
   else if (updateDocs) console.log('docs/reliability.md not updated: the soak failed');
   process.exit(res.status === null ? 1 : res.status);
