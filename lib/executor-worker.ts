@@ -6,7 +6,7 @@
  * It is plain JavaScript in a string, so that it works the same under
  * ts-node and from dist/, and needs no file of its own at run time. What it
  * does, per job message `{ id, body | module+export, args, wake, also? }`:
- * - notes the job's id in its shared `started` cell (so that, should the
+ * - notes the job's id in its shared `status` cell (so that, should the
  *   thread die, the pool knows whether this job had begun);
  * - compiles the function's source text once (`new Function`, cached), or
  *   `require`s `{ module, export }`, both resolved from `process.cwd()`;
@@ -20,9 +20,11 @@
  * A message `{ wake }` without an id asks to be woken when the current job
  * ends (a loop waiting for a free worker); `{ stop: true }` ends the idle
  * thread (the pool was shut down). An error nobody caught fails the running
- * job, and the thread lives on. A thread that ends for any other reason
- * (`process.exit()` in a job, out of memory) cannot be trusted to say so:
- * the keeper thread that started it reports it (lib/executor-keeper.ts).
+ * job, and the thread lives on. When the thread ends, its exit code goes
+ * into `status` if its exit handlers run (`process.exit()`); a thread
+ * stopped at its memory limit runs none. Either way its end of the
+ * `life` port closes, which the keeper thread hears and reports
+ * (lib/executor-keeper.ts).
  */
 
 /** @internal The worker thread's program (plain JavaScript); see the comment at the top of this file. */
@@ -32,7 +34,7 @@ const { createRequire } = require('node:module');
 const path = require('node:path');
 const port = workerData.port;
 const posted = new Int32Array(workerData.posted);
-const started = new Int32Array(workerData.started);
+const status = new Int32Array(workerData.status); // [id of the job begun last, exit code, 1 once exit handlers ran]
 // Functions and modules resolve names the way code in process.cwd() would.
 const userRequire = createRequire(path.join(process.cwd(), '[tulip executor]'));
 const compiled = new Map();
@@ -85,7 +87,7 @@ async function run(message) {
   const job = { id: message.id, wakes: [new Int32Array(message.wake)] };
   if (message.also !== undefined) for (const b of message.also) job.wakes.push(new Int32Array(b));
   current = job;
-  Atomics.store(started, 0, job.id);
+  Atomics.store(status, 0, job.id);
   let reply;
   try {
     const fn = message.body !== undefined ? compile(message.body) : load(message.module, message.export);
@@ -105,6 +107,10 @@ port.on('message', (message) => {
   const wake = new Int32Array(message.wake);
   if (current !== null) current.wakes.push(wake);
   else { Atomics.store(wake, 0, 1); Atomics.notify(wake, 0); }
+});
+process.on('exit', (code) => {
+  Atomics.store(status, 1, code);
+  Atomics.store(status, 2, 1);
 });
 // An error nobody caught (a stray timer of the job) fails the running job; the worker lives on.
 process.on('uncaughtException', (e) => {

@@ -24,14 +24,15 @@
  * A message read by one path is gone from the port, so each result is
  * delivered once; the future is settled only if it is still pending.
  *
- * A worker that dies (out of memory, `process.exit()`) cannot say so itself;
- * the keeper thread that started it does, on both drivers
- * (lib/executor-keeper.ts). Its job fails, and the next runs on a new thread.
+ * A worker that dies (out of memory, `process.exit()`) is heard of through
+ * Node's 'exit' event on the async driver, and through a keeper thread on
+ * both (lib/executor-keeper.ts). Its job fails, and the next runs on a new
+ * thread.
  *
  * This file is the pool and the loop's side; what runs inside each thread
  * is lib/executor-worker.ts.
  */
-import { MessageChannel, receiveMessageOnPort, type MessagePort, type ResourceLimits } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Deque } from './deque';
@@ -40,7 +41,8 @@ import { getRunningLoop } from './events';
 import { InvalidStateError, RuntimeError, TimeoutError, ValueError } from './exceptions';
 import type { Coroutine, Future } from './futures';
 import { callableName, repr } from './repr';
-import { hold, pollExits, spawnWorker, unhold, unwatch, watch, type WorkerExit } from './executor-keeper';
+import { lifeline, pollDeaths, unwatch, watch } from './executor-keeper';
+import { WORKER_SOURCE } from './executor-worker';
 
 /** A function exported by a module: the worker does `require(module)[export]`. */
 export interface ModuleFunction {
@@ -81,12 +83,18 @@ interface JobMessage {
   also?: ArrayBufferLike[];
 }
 
-/** What a worker sends back: a value or an error. (`exit`: the keeper said its thread ended.) */
+/** What a worker sends back: a value or an error. (`exit`: its thread ended instead.) */
 interface ReplyMessage {
   id: number;
   value?: unknown;
   error?: { name: string; message: string; stack?: string; props: Record<string, unknown> } | { value: unknown };
-  exit?: WorkerExit & { began: boolean };
+  exit?: ThreadEnd;
+}
+
+/** How a thread ended: its exit code, or null if it ran no exit handler (stopped at its memory limit); and whether it had begun the job. */
+interface ThreadEnd {
+  code: number | null;
+  began: boolean;
 }
 
 const QUEUED = 0;
@@ -105,10 +113,12 @@ interface Job {
 
 class PoolWorker {
   job: Job | null = null;
-  /** Its thread has ended (the keeper said so). */
+  /** Its thread has ended. */
   dead = false;
-  /** `started[0]`: the id of the last job the thread began (it writes it). */
-  constructor(readonly port: MessagePort, readonly started: Int32Array) {}
+  /** Written by the thread: the id of the job it began last, its exit code, 1 once its exit handlers ran. */
+  readonly status = new Int32Array(new SharedArrayBuffer(12));
+  worker!: Worker;
+  constructor(readonly port: MessagePort) {}
 }
 
 /** One loop's view of the pool: the WaitSource the synchronous driver waits on. */
@@ -141,11 +151,10 @@ const ERROR_CLASSES: Record<string, new (message?: string) => Error> = {
 /** The exception a worker's reply stands for. */
 function rebuildError(job: Job, reply: ReplyMessage): unknown {
   if (reply.exit !== undefined) {
-    const { code, error, began } = reply.exit;
+    const { code, began } = reply.exit;
     const when = began ? 'before the job finished' : 'before it could start the job (does it fit in the resourceLimits?)';
-    if (error !== null && error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-      return new RuntimeError(`the worker thread running ${job.name} ran out of memory ${when} (${error.message}); the next job runs on a new thread`);
-    }
+    // A thread that ran no exit handler was stopped by Node at its memory limit.
+    if (code === null) return new RuntimeError(`the worker thread running ${job.name} ran out of memory ${when}; the next job runs on a new thread`);
     return new RuntimeError(`the worker thread running ${job.name} exited (code ${code}) ${when}`);
   }
   const error = reply.error as NonNullable<ReplyMessage['error']>;
@@ -357,7 +366,7 @@ export class ThreadPoolExecutor implements Executor {
       message.export = fn.export;
       name = `${fn.module}#${fn.export}`;
     }
-    pollExits(); // an idle thread may have ended since we last looked
+    pollDeaths(); // an idle thread may have ended since we last looked
     let worker = this._idle.pop() ?? (this._workers.length < this.maxWorkers ? this._spawn() : null);
     if (worker !== null) {
       try {
@@ -431,13 +440,11 @@ export class ThreadPoolExecutor implements Executor {
     const waiter = loop.createFuture<void>();
     const link = this._link(loop);
     link.closing++;
-    hold();
     this._closeWaiters.add(waiter);
     try {
       yield* waiter;
     } finally {
       this._closeWaiters.delete(waiter);
-      unhold();
       link.closing--;
       this._release(link);
     }
@@ -451,7 +458,7 @@ export class ThreadPoolExecutor implements Executor {
   /** @internal The synchronous driver's poll: reads every result the workers posted, and what the keeper reported. */
   _poll(): void {
     if (Atomics.load(this._posted, 0) !== this._seen) for (const w of this._workers.slice()) this._drain(w);
-    pollExits();
+    pollDeaths();
   }
 
   // ---- internals ----
@@ -463,10 +470,19 @@ export class ThreadPoolExecutor implements Executor {
 
   private _spawn(): PoolWorker {
     const { port1, port2 } = new MessageChannel();
-    const w = new PoolWorker(port1, new Int32Array(new SharedArrayBuffer(4)));
-    spawnWorker({ port: port2, posted: this._posted.buffer, started: w.started.buffer }, this._resourceLimits, (exit) => this._onExit(w, exit));
+    const w = new PoolWorker(port1);
+    const life = lifeline(() => this._onExit(w)); // how a blocked synchronous driver hears of its death
+    w.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { port: port2, posted: this._posted.buffer, status: w.status.buffer, life },
+      transferList: [port2, life],
+      resourceLimits: this._resourceLimits,
+    });
     port1.on('message', (reply: ReplyMessage) => this._onReply(w, reply));
-    port1.unref(); // a running job keeps Node alive through hold()
+    port1.unref(); // the worker's own ref keeps Node alive while a job runs
+    w.worker.unref();
+    w.worker.on('error', noop); // out of memory: the 'exit' that follows says it all
+    w.worker.on('exit', () => this._onExit(w)); // how the async driver hears of it
     this._workers.push(w);
     return w;
   }
@@ -507,17 +523,22 @@ export class ThreadPoolExecutor implements Executor {
     w.job = job;
     job.state = RUNNING;
     job.link.running++;
-    hold(); // a running job keeps Node alive
+    w.worker.ref(); // a running job keeps Node alive
   }
 
   /** A worker with nothing to do: idle, or told to end once the pool is shut down. */
   private _becomeIdle(w: PoolWorker): void {
-    if (this._shutdown) this._stop(w);
-    else this._idle.push(w);
+    if (this._shutdown) {
+      this._stop(w);
+    } else {
+      w.worker.unref(); // an idle pool never keeps Node alive
+      this._idle.push(w);
+    }
   }
 
   private _stop(w: PoolWorker): void {
-    w.port.postMessage({ stop: true }); // its thread exits; the keeper reports it, and _onExit forgets it
+    w.port.postMessage({ stop: true }); // its thread exits, and _onExit forgets it
+    w.worker.ref(); // whoever awaits the shutdown is woken by that exit
   }
 
   /** The next live queued job goes to worker `w`; with none, `w` becomes idle. */
@@ -561,34 +582,37 @@ export class ThreadPoolExecutor implements Executor {
   private _finish(job: Job, reply: ReplyMessage): void {
     job.state = DONE;
     job.link.running--;
-    unhold();
     this._jobs.delete(job.future);
     // As CPython's wrap_future: the outcome reaches the loop through callSoonThreadsafe, unless it closed.
     if (!job.loop.isClosed() && !job.future.done()) job.loop.callSoonThreadsafe(settle, job, reply);
     this._release(job.link);
   }
 
-  /** The keeper says `w`'s thread ended: fail the job it had begun, forget it, and find the queue a thread. */
-  private _onExit(w: PoolWorker, exit: WorkerExit): void {
+  /** `w`'s thread ended ('exit', or the keeper said so): fail the job it had begun, forget it, find the queue a thread. */
+  private _onExit(w: PoolWorker): void {
+    if (w.dead) return; // heard of twice
     w.dead = true;
     this._drain(w); // what it posted before it ended is still on its port
     this._workers.splice(this._workers.indexOf(w), 1);
     const i = this._idle.indexOf(w);
     if (i >= 0) this._idle.splice(i, 1);
     w.port.close();
+    void w.worker.terminate(); // gone already; this only lets Node forget it
     const job = w.job;
     w.job = null;
     if (job !== null) {
-      const began = Atomics.load(w.started, 0); // the last job the thread began, 0 for none
+      const began = Atomics.load(w.status, 0); // the last job the thread began, 0 for none
       if (began !== job.id && began !== 0) {
         // It ended after its previous job, before it took this one (a job that exits once it has
         // returned): this job never ran, so it runs on a new thread.
         const fresh = this._spawn();
         fresh.job = job;
         fresh.port.postMessage(job.message);
+        fresh.worker.ref();
       } else {
         // It ended during the job, or while starting (never retried: it would likely die again).
-        this._finish(job, { id: job.id, exit: { ...exit, began: began === job.id } });
+        const code = Atomics.load(w.status, 2) === 1 ? Atomics.load(w.status, 1) : null;
+        this._finish(job, { id: job.id, exit: { code, began: began === job.id } });
       }
     }
     if (this._queuedTotal > 0 && this._workers.length < this.maxWorkers) this._dispatch(this._spawn());
@@ -615,10 +639,6 @@ export class ThreadPoolExecutor implements Executor {
       let resolve = noop;
       const promise = new Promise<void>((r) => (resolve = r));
       this._closed = { promise, resolve };
-      if (this._workers.length > 0) {
-        hold(); // it is awaited: Node must stay alive until the threads have exited
-        void promise.then(unhold);
-      }
     }
     return this._closed.promise;
   }
