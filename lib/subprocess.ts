@@ -536,16 +536,9 @@ function* spawnProcess(
  */
 function spawnError(err: unknown, cwd: string | undefined): unknown {
   const code = (err as NodeJS.ErrnoException | null)?.code;
-  const culprit = cwd !== undefined && (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES') ? cwdFault(cwd) : null;
-  if (culprit === null) return fromNodeError(err);
-  if (code !== culprit) {
-    // Node reported another code for it (say, ENOENT for a missing part of the path): say what is wrong with the folder.
-    const own = new Error(`${culprit}: chdir '${cwd}'`) as NodeJS.ErrnoException;
-    own.code = culprit;
-    own.syscall = 'chdir';
-    return fromNodeError(own, { filename: cwd });
-  }
-  return fromNodeError(err, { filename: cwd });
+  // The child's chdir failed with the errno Node reports; the folder is to blame if it is missing, a file, or closed to us.
+  const blameCwd = cwd !== undefined && (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES') && cwdFault(cwd) !== null;
+  return fromNodeError(err, blameCwd ? { filename: cwd } : {});
 }
 
 /** What is wrong with `cwd` as a working directory ('ENOENT', 'ENOTDIR', 'EACCES'), or null if nothing is. */
