@@ -41,6 +41,7 @@ import { getRunningLoop } from './events';
 import { InvalidStateError, RuntimeError, TimeoutError, ValueError } from './exceptions';
 import type { Coroutine, Future } from './futures';
 import { callableName, repr } from './repr';
+import { checkOptions } from './options';
 import { lifeline, pollDeaths, unwatch, watch } from './executor-keeper';
 import { WORKER_SOURCE } from './executor-worker';
 
@@ -258,11 +259,7 @@ function unsendable(error: unknown, name: string): TypeError {
 
 /** An options object whose keys are all known, with boolean values. */
 function checkShutdownOptions(options: unknown): Required<ShutdownOptions> {
-  if (options === null || typeof options !== 'object') throw new TypeError(`shutdown() options must be an object, got ${repr(options)}`);
-  for (const key of Object.keys(options)) {
-    if (key !== 'wait' && key !== 'cancelFutures') throw new TypeError(`shutdown() got an unexpected option ${repr(key)} (it takes 'wait', 'cancelFutures')`);
-  }
-  const { wait = true, cancelFutures = false } = options as ShutdownOptions;
+  const { wait = true, cancelFutures = false } = checkOptions<ShutdownOptions>('shutdown', options, ['wait', 'cancelFutures']);
   if (typeof wait !== 'boolean') throw new TypeError(`shutdown() option wait must be a boolean, got ${repr(wait)}`);
   if (typeof cancelFutures !== 'boolean') throw new TypeError(`shutdown() option cancelFutures must be a boolean, got ${repr(cancelFutures)}`);
   return { wait, cancelFutures };
@@ -321,12 +318,7 @@ export class ThreadPoolExecutor implements Executor {
   private _seen = 0;
 
   constructor(options: ThreadPoolExecutorOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new TypeError('ThreadPoolExecutor options must be an object');
-    for (const key of Object.keys(options)) {
-      if (key !== 'maxWorkers' && key !== 'resourceLimits') {
-        throw new TypeError(`ThreadPoolExecutor() got an unexpected option ${repr(key)} (it takes 'maxWorkers', 'resourceLimits')`);
-      }
-    }
+    checkOptions<ThreadPoolExecutorOptions>('ThreadPoolExecutor', options, ['maxWorkers', 'resourceLimits']);
     const max = options.maxWorkers;
     if (max == null) {
       this.maxWorkers = availableParallelism();

@@ -12,6 +12,7 @@ import type { Coroutine, Future } from './futures';
 import { isCoroutine, type CoroutineCall } from './coroutines';
 import { ensureFuture } from './tasks';
 import { repr } from './repr';
+import { checkOptions } from './options';
 import type { EventLoop } from './loop';
 
 /**
@@ -80,11 +81,7 @@ export function runCoroutineThreadsafe<T>(coro: Coroutine<T> | CoroutineCall<T>,
   if (loop === null || typeof loop !== 'object' || typeof (loop as Partial<EventLoop>).callSoonThreadsafe !== 'function') {
     throw new TypeError(`runCoroutineThreadsafe() needs the EventLoop to run it on, got ${repr(loop)}`);
   }
-  if (options === null || typeof options !== 'object') throw new TypeError(`runCoroutineThreadsafe() options must be an object, got ${repr(options)}`);
-  for (const key of Object.keys(options)) {
-    if (key !== 'signal') throw new TypeError(`runCoroutineThreadsafe() got an unexpected option ${repr(key)} (it takes 'signal')`);
-  }
-  const signal = options.signal;
+  const { signal } = checkOptions<RunCoroutineThreadsafeOptions>('runCoroutineThreadsafe', options, ['signal']);
   if (signal !== undefined && !(typeof AbortSignal === 'function' && signal instanceof AbortSignal)) {
     throw new TypeError(`runCoroutineThreadsafe() option signal must be an AbortSignal, got ${repr(signal)}`);
   }
