@@ -111,6 +111,9 @@ export {
   SocketTransport,
   type BaseProtocol,
   type Protocol,
+  type BaseTransport,
+  type ReadTransport,
+  type WriteTransport,
   type Transport,
   type TransportExtraInfo,
   type ConnectionOptions,
@@ -147,3 +150,36 @@ export {
   type SubprocessOptions,
   type StdioSpec,
 } from './subprocess';
+// Node-only, round two: UDP, pipes, name resolution, signals. Importing them adds
+// loop.createDatagramEndpoint(), connectReadPipe()/connectWritePipe(), getaddrinfo()/getnameinfo(),
+// addSignalHandler()/removeSignalHandler(), and Ctrl-C handling to run() and Runner.run().
+export { DatagramProtocol, DatagramTransport, type DatagramEndpointOptions, type DatagramExtraInfo } from './datagrams';
+export { ReadPipeTransport, WritePipeTransport } from './pipes';
+export { type AddrInfo, type GetAddrInfoOptions } from './resolver';
+export {
+  AF_UNSPEC,
+  AF_INET,
+  AF_INET6,
+  SOCK_STREAM,
+  SOCK_DGRAM,
+  SOCK_RAW,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  AI_PASSIVE,
+  AI_CANONNAME,
+  AI_NUMERICHOST,
+  AI_V4MAPPED,
+  AI_ALL,
+  AI_ADDRCONFIG,
+  AI_NUMERICSERV,
+  NI_NUMERICHOST,
+  NI_NUMERICSERV,
+  NI_NOFQDN,
+  NI_NAMEREQD,
+  NI_DGRAM,
+  type AddressLike,
+  type AddressInfo,
+} from './addresses';
+import './resolver';
+import './signals';
+import './sigint';

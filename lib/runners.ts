@@ -4,7 +4,7 @@
  * pending and let it finish, close the async generators left unfinished,
  * shut the default executor down, close the loop.
  */
-import { RuntimeError } from './exceptions';
+import { CancelledError, KeyboardInterrupt, RuntimeError } from './exceptions';
 import { _getRunningLoop, getEventLoopPolicy, setEventLoop } from './events';
 import { isCoroutine, type CoroutineCall } from './coroutines';
 import type { Coroutine, Future } from './futures';
@@ -47,6 +47,12 @@ function allDone(loop: EventLoop, tasks: Task<unknown>[]): Future<void> {
   return done;
 }
 
+/** @internal How one run hears of Ctrl-C (lib/sigint.ts): the SIGINTs so far, and the removal of its listener. */
+export interface SigintGuard {
+  interrupts: number;
+  remove(): void;
+}
+
 /**
  * asyncio.Runner: one loop for several top-level calls, closed by `close()`.
  * @example
@@ -56,6 +62,12 @@ function allDone(loop: EventLoop, tasks: Task<unknown>[]): Future<void> {
  * runner.close();
  */
 export class Runner {
+  /**
+   * @internal Set by lib/sigint.ts (Node only): makes Ctrl-C cancel the main
+   * task during `run()`, or returns null where it must not (see there).
+   */
+  static _interruptOnSigint: ((mainTask: Task<unknown>) => SigintGuard | null) | null = null;
+
   private state: 'created' | 'initialized' | 'closed' = 'created';
   private loop: EventLoop | null = null;
   private setEventLoopCalled = false;
@@ -69,12 +81,26 @@ export class Runner {
     return this.lazyInit();
   }
 
-  /** Runs `coro` to completion on the async driver (needed for real I/O). */
+  /**
+   * Runs `coro` to completion on the async driver (needed for real I/O).
+   * Ctrl-C cancels it; once it has cleaned up, the run fails with
+   * `KeyboardInterrupt` (CPython's Runner; lib/sigint.ts).
+   */
   async run<T>(coro: Main<T>): Promise<T> {
     checkMain(coro, 'run');
     if (_getRunningLoop() !== null) throw new RuntimeError('Runner.run() cannot be called from a running event loop');
     const loop = this.lazyInit();
-    return loop.runUntilCompleteAsync(loop.createTask(coro));
+    const task = loop.createTask(coro);
+    const sigint = Runner._interruptOnSigint?.(task) ?? null;
+    try {
+      return await loop.runUntilCompleteAsync(task);
+    } catch (error) {
+      // Cancelled by Ctrl-C, and by nothing else: the run was interrupted.
+      if (sigint !== null && sigint.interrupts > 0 && error instanceof CancelledError && task.uncancel() === 0) throw new KeyboardInterrupt(undefined, { cause: error });
+      throw error;
+    } finally {
+      sigint?.remove();
+    }
   }
 
   /** Runs `coro` to completion on the synchronous driver. */

@@ -24,7 +24,7 @@ import type { EventLoop } from './loop';
 import { _getRunningLoop, getEventLoop, getRunningLoop } from './events';
 import type { Coroutine, Future } from './futures';
 import { isCoroutine, type CoroutineCall } from './coroutines';
-import { ConnectionResetError, connectStream, planTcp, SocketTransport, type ConnectionOptions, type ConnectPlan, type Protocol, type Transport, type TransportExtraInfo } from './transports';
+import { ConnectionResetError, connectStream, planTcp, SocketTransport, type ConnectionOptions, type ConnectPlan, type Protocol, type Transport, type TransportExtraInfo, type WriteTransport } from './transports';
 import { checkListenArgs, serveTcp, type Server, type ServerOptions } from './servers';
 import { StreamReader, checkLimit } from './stream-reader';
 import { checkOptions } from './options';
@@ -86,7 +86,7 @@ export abstract class FlowControlMixin implements Protocol {
   }
 
   /** @internal The future `writer.waitClosed()` waits on. */
-  abstract _getCloseWaiter(stream: StreamWriter): Future<void>;
+  abstract _getCloseWaiter(stream: StreamWriter<WriteTransport>): Future<void>;
 }
 
 /** What `startServer()` calls for each connection: a plain function, or a `function*` whose coroutine runs as a Task. */
@@ -188,13 +188,14 @@ export class StreamReaderProtocol extends FlowControlMixin {
  * writer.close();
  * yield* writer.waitClosed();
  */
-export class StreamWriter {
-  /** @internal */ _transport: Transport;
+export class StreamWriter<T extends WriteTransport = Transport> {
+  /** @internal */ _transport: T;
   /** @internal */ _protocol: FlowControlMixin;
   /** @internal */ _reader: StreamReader | null;
   /** @internal */ _loop: EventLoop;
 
-  constructor(transport: Transport, protocol: FlowControlMixin, reader: StreamReader | null, loop: EventLoop) {
+  /** A writer over any writing transport: a connection's, or a write pipe's (`loop.connectWritePipe`). */
+  constructor(transport: T, protocol: FlowControlMixin, reader: StreamReader | null, loop: EventLoop) {
     this._transport = transport;
     this._protocol = protocol;
     this._reader = reader;
@@ -202,7 +203,7 @@ export class StreamWriter {
   }
 
   /** The underlying transport. */
-  get transport(): Transport {
+  get transport(): T {
     return this._transport;
   }
 

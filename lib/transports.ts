@@ -88,11 +88,26 @@ export interface TransportExtraInfo {
   sslObject: tls.TLSSocket;
 }
 
-/**
- * asyncio.Transport (BaseTransport + ReadTransport + WriteTransport): the
- * connection as a protocol sees it.
- */
-export interface Transport {
+/** asyncio.BaseTransport: what every transport has, whichever way its data goes. */
+export interface BaseTransport {
+  /** Closes the transport (a writing one once its buffer is sent); `connectionLost(null)` follows. */
+  close(): void;
+  isClosing(): boolean;
+  getExtraInfo(name: string, defaultValue?: unknown): unknown;
+  getProtocol(): Protocol;
+  setProtocol(protocol: Protocol): void;
+}
+
+/** asyncio.ReadTransport: the reading half (a socket, or a read pipe alone). */
+export interface ReadTransport extends BaseTransport {
+  isReading(): boolean;
+  /** No `dataReceived` until `resumeReading()`. */
+  pauseReading(): void;
+  resumeReading(): void;
+}
+
+/** asyncio.WriteTransport: the writing half (a socket, or a write pipe alone). */
+export interface WriteTransport extends BaseTransport {
   /** Queues `data` (a string is sent as UTF-8) and never blocks; see the write-buffer limits. */
   write(data: Uint8Array | string): void;
   /** Writes the items one after the other, as one write. */
@@ -100,25 +115,23 @@ export interface Transport {
   /** Closes the writing half after the buffered data is sent; reading goes on. */
   writeEof(): void;
   canWriteEof(): boolean;
-  /** Closes the transport once its buffer is sent; `connectionLost(null)` follows. */
-  close(): void;
   /** Closes at once, dropping buffered data; `connectionLost(null)` follows. */
   abort(): void;
-  isClosing(): boolean;
-  isReading(): boolean;
-  /** No `dataReceived` until `resumeReading()`. */
-  pauseReading(): void;
-  resumeReading(): void;
   /** Bytes written but not yet handed to the kernel. */
   getWriteBufferSize(): number;
   /** `[low, high]`. */
   getWriteBufferLimits(): [number, number];
   /** Default high 64 KiB; low defaults to high / 4 (and high to 4 × low). */
   setWriteBufferLimits(high?: number, low?: number): void;
+}
+
+/**
+ * asyncio.Transport (ReadTransport + WriteTransport): the connection as a
+ * protocol sees it.
+ */
+export interface Transport extends ReadTransport, WriteTransport {
   getExtraInfo<K extends keyof TransportExtraInfo>(name: K, defaultValue?: TransportExtraInfo[K]): TransportExtraInfo[K] | undefined;
   getExtraInfo(name: string, defaultValue?: unknown): unknown;
-  getProtocol(): Protocol;
-  setProtocol(protocol: Protocol): void;
 }
 
 /** Something a transport can report its life to (the Server that accepted it). */

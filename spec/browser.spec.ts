@@ -15,8 +15,8 @@ const { bundleForBrowser } = require('../playground/build.js') as {
 };
 
 const lib = path.resolve(__dirname, '..', 'lib');
-/** The modules allowed to need Node: sockets, TLS, streams, child processes, worker threads. */
-const NODE_ONLY = ['executors', 'os-errors', 'servers', 'streams', 'subprocess', 'transports', 'tls', 'start-tls', 'unix'];
+/** The modules allowed to need Node: sockets, TLS, streams, child processes, worker threads, UDP, pipes, name resolution. */
+const NODE_ONLY = ['executors', 'os-errors', 'servers', 'streams', 'subprocess', 'transports', 'tls', 'start-tls', 'unix', 'addresses', 'datagrams', 'pipes', 'resolver'];
 
 /** The modules lib/index.ts re-exports from (`from './x'`). */
 function indexModules(): string[] {
