@@ -23,7 +23,6 @@
  * Node-only. Importing it adds `loop.createDatagramEndpoint()` to EventLoop.
  */
 import * as dgram from 'node:dgram';
-import * as dns from 'node:dns';
 import { EventLoop } from './loop';
 import { ValueError } from './exceptions';
 import type { Coroutine } from './futures';
@@ -31,7 +30,9 @@ import { fromPromise } from './promises';
 import { checkOptions } from './options';
 import { checkFactory, toBuffer } from './transports';
 import { ownResource, releaseResource, type LoopResource } from './loop-resources';
-import { addressInfo, nodeFamily, toHostPort, type AddressInfo, type AddressLike, type HostPort } from './addresses';
+import { AF_INET, AF_INET6, SOCK_DGRAM, addressInfo, nodeFamily, toHostPort, type AddressInfo, type AddressLike, type HostPort } from './addresses';
+import type { AddrInfo } from './resolver';
+import './resolver'; // loop.getaddrinfo(), which resolves the addresses
 import { repr } from './repr';
 
 /**
@@ -310,38 +311,36 @@ function* openEndpoint<P extends DatagramProtocol>(
   allowBroadcast: boolean,
 ): Coroutine<[DatagramTransport, P]> {
   // As CPython: resolve both addresses, then try each family both have, in the order of the local address's.
-  const locals = local === null ? null : yield* lookup(loop, local.address, family);
-  const remotes = remote === null ? null : yield* lookup(loop, remote.address, family);
-  const families = [...new Set((locals ?? remotes ?? [{ address: '', family }]).map((a) => a.family))].filter(
-    (f) => (locals === null || locals.some((a) => a.family === f)) && (remotes === null || remotes.some((a) => a.family === f)),
-  );
-  if (families.length === 0) throw new ValueError('can not get address information');
+  const locals = local === null ? null : yield* loop.getaddrinfo(local.address, local.port, { family, type: SOCK_DGRAM });
+  const remotes = remote === null ? null : yield* loop.getaddrinfo(remote.address, remote.port, { family, type: SOCK_DGRAM });
+  const first = (infos: AddrInfo[] | null, f: number): HostPort | null => {
+    const info = infos?.find((i) => i[0] === f);
+    return info === undefined ? null : { address: info[4][0], port: info[4][1] };
+  };
+  const candidates = locals ?? remotes;
+  const families = candidates === null ? [family === 6 ? AF_INET6 : AF_INET] : [...new Set(candidates.map((i) => i[0]))];
+  const usable = families.filter((f) => (locals === null || first(locals, f) !== null) && (remotes === null || first(remotes, f) !== null));
+  if (usable.length === 0) throw new ValueError('can not get address information');
   let firstError: unknown = null;
-  for (const f of families) {
-    const bindTo = local === null ? null : { address: (locals as dns.LookupAddress[]).find((a) => a.family === f)!.address, port: local.port };
-    const connectTo = remote === null ? null : { address: (remotes as dns.LookupAddress[]).find((a) => a.family === f)!.address, port: remote.port };
-    const sock = dgram.createSocket({ type: f === 6 ? 'udp6' : 'udp4', ...(reusePort ? { reusePort: true } : {}) });
+  for (const f of usable) {
+    const connectTo = first(remotes, f);
+    const sock = dgram.createSocket({ type: f === AF_INET6 ? 'udp6' : 'udp4', ...(reusePort ? { reusePort: true } : {}) });
     try {
-      yield* fromPromise(openSocket(sock, f, bindTo, connectTo), loop);
+      yield* fromPromise(openSocket(sock, f === AF_INET6 ? '::' : '0.0.0.0', first(locals, f), connectTo), loop);
       if (allowBroadcast) sock.setBroadcast(true);
     } catch (e) {
       sock.close();
-      firstError ??= e;
-      if (e instanceof Error && (e as NodeJS.ErrnoException).code !== undefined) continue; // an OS error: try the next family
-      throw e; // cancelled
+      if (!(e instanceof Error) || (e as NodeJS.ErrnoException).code === undefined) throw e; // cancelled
+      firstError ??= e; // an OS error: try the next family
+      continue;
     }
     return yield* makeTransport(loop, sock, protocolFactory, connectTo);
   }
   throw firstError;
 }
 
-/** The addresses of `host` in the requested family (a numeric one is its own answer). */
-function* lookup(loop: EventLoop, host: string, family: 0 | 4 | 6): Coroutine<dns.LookupAddress[]> {
-  return yield* fromPromise(dns.promises.lookup(host, { all: true, family, verbatim: true }), loop);
-}
-
 /** Binds (to the wildcard address when there is no local address) and connects; settles when Node says it is done. */
-function openSocket(sock: dgram.Socket, family: number, bindTo: HostPort | null, connectTo: HostPort | null): Promise<void> {
+function openSocket(sock: dgram.Socket, wildcard: string, bindTo: HostPort | null, connectTo: HostPort | null): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     sock.once('error', reject);
     const connect = () => {
@@ -356,7 +355,7 @@ function openSocket(sock: dgram.Socket, family: number, bindTo: HostPort | null,
       });
     };
     if (bindTo === null && connectTo !== null) connect(); // connecting binds to an ephemeral port, as the kernel does
-    else sock.bind(bindTo ?? { port: 0, address: family === 6 ? '::' : '0.0.0.0' }, connect);
+    else sock.bind(bindTo ?? { port: 0, address: wildcard }, connect);
   });
 }
 

@@ -157,6 +157,8 @@ function* resolve(loop: EventLoop, host: string | null, port: number, family: 0 
     if ((flags & AI_NUMERICHOST) !== 0 && isIP(host) === 0) throw resolutionError('getaddrinfo', 'EAI_NONAME', host, 'AI_NUMERICHOST asks for a numeric address');
     const hints = (flags & AI_ADDRCONFIG ? dns.ADDRCONFIG : 0) | (flags & AI_V4MAPPED ? dns.V4MAPPED : 0) | (flags & AI_ALL ? dns.ALL : 0);
     found = yield* fromPromise(dns.promises.lookup(host, { all: true, family, hints, verbatim: true }), loop);
+    // Node answers a numeric address as it is, whatever the family asked; getaddrinfo(3) refuses.
+    if (family !== 0 && found.every((a) => a.family !== family)) throw resolutionError('getaddrinfo', 'EAI_ADDRFAMILY', host, 'Address family for hostname not supported');
   }
   const infos: AddrInfo[] = [];
   for (const { address, family: f } of found) {
@@ -190,8 +192,8 @@ function* nameOf(loop: EventLoop, address: string, port: number, flags: number):
     if (!numericHost) host = answer.hostname;
     if (!numericService) service = answer.service;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOTFOUND' || (flags & NI_NAMEREQD) !== 0) throw e;
-    // No name: Python gives the number back, and still names the service.
+    if ((flags & NI_NAMEREQD) !== 0) throw e;
+    // No name (or no answer): getnameinfo(3) gives the number back, and still names the service.
     if (!numericService) service = yield* serviceName(loop, port);
   }
   return [host, service];

@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
 import {
   EventLoop,
   allTasks,
@@ -197,3 +198,52 @@ export const testTls = {
   strangerCert: fs.readFileSync(path.join(fixtures, 'stranger.crt')),
   strangerKey: fs.readFileSync(path.join(fixtures, 'stranger.key')),
 };
+
+// ---- child processes ----
+
+/** How a child process run by `runFixture` ended, and everything it printed. */
+export interface FixtureResult {
+  /** Its stdout lines, and its stderr lines prefixed `stderr: `, in arrival order. */
+  lines: string[];
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/**
+ * Runs `spec/fixtures/<name>.ts` in a child Node process (ts-node,
+ * transpile-only) with `args`; `onLine(line, child)` sees each stdout line
+ * as it comes, so a spec can answer it (send a signal, write to stdin).
+ * `input`, if given, is written to its stdin at once (stdin stays open).
+ * Resolves once the child has exited.
+ */
+export function runFixture(
+  name: string,
+  args: string[] = [],
+  onLine: (line: string, child: ChildProcess) => void = () => undefined,
+  input?: string,
+): Promise<FixtureResult> {
+  const root = path.resolve(__dirname, '..');
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join('spec', 'fixtures', `${name}.ts`), ...args], {
+    cwd: root,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const split = (stream: NodeJS.ReadableStream, each: (line: string) => void) => {
+    let rest = '';
+    stream.on('data', (chunk: Buffer) => {
+      const parts = (rest + chunk.toString('utf8')).split('\n');
+      rest = parts.pop() as string;
+      for (const line of parts) each(line);
+    });
+    stream.on('end', () => {
+      if (rest !== '') each(rest);
+    });
+  };
+  split(child.stdout as NodeJS.ReadableStream, (line) => {
+    lines.push(line);
+    onLine(line, child);
+  });
+  split(child.stderr as NodeJS.ReadableStream, (line) => lines.push(`stderr: ${line}`));
+  if (input !== undefined) child.stdin?.write(input);
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ lines, code, signal })));
+}
