@@ -318,6 +318,7 @@ export const RECEIVERS: Record<string, string> = {
   proc: 'Process',
   executor: 'ThreadPoolExecutor',
   transport: 'Transport',
+  endpoint: 'DatagramTransport',
   protocol: 'Protocol',
   tracer: 'Tracer',
   instrument: 'Instrument',

@@ -46,6 +46,7 @@ const VOLATILE: Record<string, Rule[]> = {
   '16-': REAL_TIME,
   '17-': REAL_TIME,
   '19-': REAL_TIME,
+  '20-': REAL_TIME,
 };
 
 function rulesFor(name: string): Rule[] {
