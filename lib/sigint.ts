@@ -48,7 +48,7 @@ function dieOfUnhandledInterrupt(): void {
   monitoring = true;
   process.on('uncaughtExceptionMonitor', (error) => {
     if (!(error instanceof KeyboardInterrupt)) return;
-    process.stderr.write(`${error.stack ?? String(error)}\n`);
+    process.stderr.write(`${error.stack}\n`); // Python prints the traceback, then dies of SIGINT
     endAsInterrupted();
   });
 }

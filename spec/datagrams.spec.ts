@@ -145,6 +145,14 @@ describe('datagrams: UDP endpoints on real sockets', function () {
         client.sendto('to the peer, named', ['127.0.0.1', port]); // its own peer is fine
         yield* srv.next();
         expect(srv.datagrams[0][0]).to.equal('to the peer, named');
+        const other = new Recorder();
+        server.setProtocol(other); // later datagrams go to the new protocol
+        expect(server.getProtocol()).to.equal(other);
+        client.sendto('to the new protocol');
+        yield* other.next();
+        expect(other.datagrams[0][0]).to.equal('to the new protocol');
+        expect(srv.datagrams).to.have.length(1);
+        server.setProtocol(srv);
 
         const unconnected = throws(() => server.sendto('where to?')) as Error;
         expect(unconnected).to.be.instanceOf(TypeError);

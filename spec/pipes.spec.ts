@@ -324,6 +324,32 @@ describe('pipes: connectReadPipe and connectWritePipe', function () {
     expect(finished).to.equal(true);
   });
 
+  it('cancelled while connecting, the transport is closed again; a read transport may change protocols', async () => {
+    await arun(
+      (function* (): Coroutine<void> {
+        const loop = getRunningLoop();
+        const stream = new PassThrough();
+        let made: Recorder | null = null;
+        const connecting = loop.createTask(
+          loop.connectReadPipe(() => (made = new Recorder()), stream),
+        );
+        yield* sleep(0); // the task has made the transport and waits one turn for connectionMade
+        connecting.cancel();
+        yield* (made as unknown as Recorder).lost;
+        expect(connecting.cancelled()).to.equal(true);
+        expect(stream.destroyed).to.equal(true);
+
+        const [t, first] = yield* loop.connectReadPipe(() => new Recorder(), new PassThrough());
+        const second = new Recorder();
+        t.setProtocol(second);
+        expect(t.getProtocol()).to.equal(second);
+        t.close();
+        yield* second.lost;
+        expect(first.lost.done()).to.equal(false);
+      })(),
+    );
+  });
+
   it('checks its arguments', async () => {
     await arun(
       (function* (): Coroutine<void> {
@@ -339,8 +365,11 @@ describe('pipes: connectReadPipe and connectWritePipe', function () {
         expect(() => t.write(42 as never)).to.throw(TypeError, /write\(\) needs a Uint8Array or a string, not 42/);
         expect(() => t.writelines(42 as never)).to.throw(TypeError, /writelines\(\) needs an iterable/);
         expect(String(t)).to.equal('<WritePipeTransport open bufsize=0>');
+        const other = new Recorder();
+        t.setProtocol(other); // the next callbacks go to the new protocol
+        expect(t.getProtocol()).to.equal(other);
         t.abort();
-        yield* (t.getProtocol() as Recorder).lost;
+        yield* other.lost;
       })(),
     );
     const closed = new EventLoop();
