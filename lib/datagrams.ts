@@ -112,6 +112,14 @@ function formatAddress(a: HostPort): string {
 /**
  * asyncio's DatagramTransport, over a Node `dgram.Socket`. Made by
  * `loop.createDatagramEndpoint()`; you do not construct it yourself.
+ * `sendto()` never waits and never throws for the network's sake (errors go
+ * to `protocol.errorReceived`); `close()` and `abort()` end it with
+ * `connectionLost(null)`, once.
+ * @example
+ * const [endpoint] = yield* loop.createDatagramEndpoint(() => new DatagramProtocol(), { localAddr: ['127.0.0.1', 0] });
+ * endpoint.sendto('ping', ['127.0.0.1', 9999]);
+ * console.log(endpoint.getExtraInfo('sockname')); // { address: '127.0.0.1', family: 'IPv4', port: … }
+ * endpoint.close();
  */
 export class DatagramTransport implements LoopResource {
   /** @internal */ _loop: EventLoop;

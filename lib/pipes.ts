@@ -21,9 +21,9 @@
 import type { Readable, Writable } from 'node:stream';
 import { Deque } from './deque';
 import { EventLoop } from './loop';
-import { RuntimeError, ValueError } from './exceptions';
+import { RuntimeError } from './exceptions';
 import type { Coroutine } from './futures';
-import { checkFactory, toBuffer, type Protocol, type ReadTransport, type Transport, type WriteTransport } from './transports';
+import { checkFactory, joinLines, toBuffer, writeBufferLimits, type Protocol, type ReadTransport, type Transport, type WriteTransport } from './transports';
 import { ownResource, releaseResource, type LoopResource } from './loop-resources';
 import { repr } from './repr';
 
@@ -68,7 +68,12 @@ function isOSError(exc: Error): boolean {
 /**
  * The transport of `loop.connectReadPipe()` (CPython's
  * _UnixReadPipeTransport), over a Node Readable. You do not construct it
- * yourself.
+ * yourself. The protocol gets the data in order, then `eofReceived()` and
+ * `connectionLost(null)` when the stream ends; `pauseReading()` holds the
+ * data back (and pauses the stream).
+ * @example
+ * const [transport] = yield* loop.connectReadPipe(() => new StreamReaderProtocol(reader), child.stdout);
+ * transport.pauseReading(); // back-pressure on the child
  */
 export class ReadPipeTransport implements ReadTransport, LoopResource {
   /** @internal */ _loop: EventLoop;
@@ -206,7 +211,14 @@ export class ReadPipeTransport implements ReadTransport, LoopResource {
 /**
  * The transport of `loop.connectWritePipe()` (CPython's
  * _UnixWritePipeTransport), over a Node Writable. You do not construct it
- * yourself.
+ * yourself. Writes never block; over the high-water mark the protocol gets
+ * `pauseWriting()`. `close()` (or `writeEof()`) ends the stream once the
+ * buffer is written; a reader that goes away ends it with `connectionLost`.
+ * @example
+ * const [transport, protocol] = yield* loop.connectWritePipe(() => new StreamReaderProtocol(null), process.stdout);
+ * const writer = new StreamWriter(transport, protocol, null, loop);
+ * writer.write('hello\n');
+ * yield* writer.drain();
  */
 export class WritePipeTransport implements WriteTransport, LoopResource {
   /** @internal */ _loop: EventLoop;
@@ -258,12 +270,7 @@ export class WritePipeTransport implements WriteTransport, LoopResource {
   }
 
   writelines(list: Iterable<Uint8Array | string>): void {
-    if (list === null || typeof list !== 'object' || typeof (list as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-      throw new TypeError(`writelines() needs an iterable of Uint8Array or string, not ${repr(list)}`);
-    }
-    const parts: Buffer[] = [];
-    for (const item of list) parts.push(toBuffer(item, 'writelines'));
-    this.write(Buffer.concat(parts));
+    this.write(joinLines(list));
   }
 
   /** Closes the pipe once the buffered data is written (the reader sees EOF); `connectionLost(null)` follows. */
@@ -327,13 +334,7 @@ export class WritePipeTransport implements WriteTransport, LoopResource {
 
   /** Default high 64 KiB; low defaults to high / 4 (and high to 4 × low). */
   setWriteBufferLimits(high?: number, low?: number): void {
-    let h = high ?? null;
-    let l = low ?? null;
-    if (h === null) h = l === null ? DEFAULT_HIGH_WATER : 4 * l;
-    if (l === null) l = Math.floor(h / 4);
-    if (!(h >= l && l >= 0)) throw new ValueError(`high (${h}) must be >= low (${l}) must be >= 0`);
-    this._highWater = h;
-    this._lowWater = l;
+    [this._highWater, this._lowWater] = writeBufferLimits(high, low);
     this._maybePauseProtocol();
   }
 

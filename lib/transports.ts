@@ -157,6 +157,34 @@ export function toBuffer(data: unknown, method: string): Buffer {
   throw new TypeError(`${method}() needs a Uint8Array or a string, not ${repr(data)}`);
 }
 
+/** @internal The items given to `writelines()`, as one buffer (each a Uint8Array or a string). */
+export function joinLines(list: unknown): Buffer {
+  if (list === null || typeof list !== 'object' || typeof (list as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw new TypeError(`writelines() needs an iterable of Uint8Array or string, not ${repr(list)}`);
+  }
+  const parts: Buffer[] = [];
+  for (const item of list as Iterable<unknown>) parts.push(toBuffer(item, 'writelines'));
+  return Buffer.concat(parts);
+}
+
+/**
+ * @internal asyncio's `_set_write_buffer_limits`: `[high, low]` from what
+ * was given — high defaults to 64 KiB (or 4 × low), low to high / 4.
+ */
+export function writeBufferLimits(high?: unknown, low?: unknown): [number, number] {
+  for (const [name, v] of [['high', high], ['low', low]] as const) {
+    if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isFinite(v))) {
+      throw new TypeError(`setWriteBufferLimits(): ${name} must be a number of bytes, got ${repr(v)}`);
+    }
+  }
+  let h = (high as number | undefined) ?? null;
+  let l = (low as number | undefined) ?? null;
+  if (h === null) h = l === null ? DEFAULT_HIGH_WATER : 4 * l;
+  if (l === null) l = Math.floor(h / 4);
+  if (!(h >= l && l >= 0)) throw new ValueError(`high (${h}) must be >= low (${l}) must be >= 0`);
+  return [h, l];
+}
+
 /** An OS error (Python's OSError, or Node's with a string `code`), which a transport does not report to the exception handler. */
 function isOSError(exc: unknown): boolean {
   return exc instanceof OSError || (exc instanceof Error && typeof (exc as NodeJS.ErrnoException).code === 'string');
@@ -393,13 +421,9 @@ export class SocketTransport implements Transport {
   }
 
   writelines(list: Iterable<Uint8Array | string>): void {
-    if (list === null || typeof list !== 'object' || typeof (list as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-      throw new TypeError(`writelines() needs an iterable of Uint8Array or string, not ${repr(list)}`);
-    }
-    const parts: Buffer[] = [];
-    for (const item of list) parts.push(toBuffer(item, 'writelines'));
+    const joined = joinLines(list);
     if (this._eof) throw new RuntimeError('Cannot call writelines() after writeEof()');
-    this.write(Buffer.concat(parts));
+    this.write(joined);
   }
 
   writeEof(): void {
@@ -423,16 +447,7 @@ export class SocketTransport implements Transport {
   }
 
   setWriteBufferLimits(high?: number, low?: number): void {
-    for (const [name, v] of [['high', high], ['low', low]] as const) {
-      if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isFinite(v))) {
-        throw new TypeError(`setWriteBufferLimits(): ${name} must be a number of bytes, got ${repr(v)}`);
-      }
-    }
-    let h = high ?? null;
-    let l = low ?? null;
-    if (h === null) h = l === null ? DEFAULT_HIGH_WATER : 4 * l;
-    if (l === null) l = Math.floor(h / 4);
-    if (!(h >= l && l >= 0)) throw new ValueError(`high (${h}) must be >= low (${l}) must be >= 0`);
+    const [h, l] = writeBufferLimits(high, low);
     this._highWater = h;
     this._lowWater = l;
     this._maybePauseProtocol();

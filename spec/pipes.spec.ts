@@ -135,6 +135,7 @@ describe('pipes: connectReadPipe and connectWritePipe', function () {
         stream.resume(); // the reader catches up
         yield* drained;
         expect(() => transport.setWriteBufferLimits(1, 2)).to.throw(ValueError, 'high (1) must be >= low (2) must be >= 0');
+        expect(() => transport.setWriteBufferLimits('big' as never)).to.throw(TypeError, "setWriteBufferLimits(): high must be a number of bytes, got 'big'");
         transport.setWriteBufferLimits(undefined, 10);
         expect(transport.getWriteBufferLimits()).to.deep.equal([10, 40]);
         transport.setWriteBufferLimits();
