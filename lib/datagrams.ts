@@ -7,8 +7,8 @@
  * `protocol.datagramReceived(data, addr)` with the sender's address, and
  * `transport.sendto(data, addr)` sends one. Given a `remoteAddr` the socket
  * is *connected*: it talks to that address only, `sendto(data)` needs no
- * address, and the kernel reports an unreachable peer — Node's
- * ECONNREFUSED — which arrives at `protocol.errorReceived(exc)`. Errors of
+ * address, and the kernel reports an unreachable peer — a
+ * ConnectionRefusedError — which arrives at `protocol.errorReceived(exc)`. Errors of
  * the network never close the endpoint; only `close()` and `abort()` do,
  * and `connectionLost` comes last, once.
  *
@@ -27,6 +27,7 @@ import { EventLoop } from './loop';
 import { ValueError } from './exceptions';
 import type { Coroutine } from './futures';
 import { fromPromise } from './promises';
+import { fromNodeError } from './os-errors';
 import { checkOptions } from './options';
 import { checkFactory, toBuffer } from './transports';
 import { ownResource, releaseResource, type LoopResource } from './loop-resources';
@@ -91,8 +92,8 @@ declare module './loop' {
      * to `localAddr` and/or connected to `remoteAddr` (host names are
      * resolved first), makes the protocol with `protocolFactory()` and
      * returns `[transport, protocol]` once `connectionMade` has run. A
-     * failure (address in use, a name that does not resolve) raises Node's
-     * error. Async driver only.
+     * failure raises Python's OSError (`[Errno 98] Address already in
+     * use`, `[Errno -2] Name or service not known`…). Async driver only.
      * @example
      * const [transport, protocol] = yield* loop.createDatagramEndpoint(() => new Client(), { remoteAddr: ['127.0.0.1', 9999] });
      * transport.sendto('ping');
@@ -134,7 +135,8 @@ export class DatagramTransport implements LoopResource {
   private readonly _release: () => void;
   private readonly _sentFn = (err: Error | null) => this._hostSent(err);
   private readonly _deliverFn = (data: Buffer, rinfo: dgram.RemoteInfo) => this._deliver(data, rinfo);
-  private readonly _errorFn = (exc: Error) => this._protocol.errorReceived?.(exc);
+  // A network error as Python's class (ECONNREFUSED → ConnectionRefusedError…), to errorReceived on the loop.
+  private readonly _errorFn = (exc: Error) => this._protocol.errorReceived?.(fromNodeError(exc));
   private readonly _connectionLostFn = (exc: Error | null) => this._callConnectionLost(exc);
 
   /** @internal */
@@ -339,7 +341,7 @@ function* openEndpoint<P extends DatagramProtocol>(
     } catch (e) {
       sock.close();
       if (!(e instanceof Error) || (e as NodeJS.ErrnoException).code === undefined) throw e; // cancelled
-      firstError ??= e; // an OS error: try the next family
+      firstError ??= fromNodeError(e, { plainBind: true }); // an OS error (EADDRINUSE: OSError, as sock.bind() raises it): try the next family
       continue;
     }
     return yield* makeTransport(loop, sock, protocolFactory, connectTo);

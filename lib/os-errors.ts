@@ -181,11 +181,13 @@ function pyAddress(host: string, port: number): string {
  * `[Errno 111] Connect call failed ('127.0.0.1', 1)`, a port in use
  * `[Errno 98] error while attempting to bind on address ('127.0.0.1', 8888): [errno 98] address already in use`,
  * a missing program `[Errno 2] No such file or directory: 'prog'`; others
- * Python's `[Errno N] strerror`.
+ * Python's `[Errno N] strerror`. `{ plainBind: true }` keeps a failed bind
+ * to Python's `[Errno 98] Address already in use`, as `sock.bind()` raises
+ * it where no server adds its words (a UDP endpoint).
  * @example
  * sock.on('error', (err) => fut.setException(fromNodeError(err))); // ECONNRESET → ConnectionResetError
  */
-export function fromNodeError<T>(err: T, detail: { filename?: string } = {}): T | OSError {
+export function fromNodeError<T>(err: T, detail: { filename?: string; plainBind?: boolean } = {}): T | OSError {
   if (!(err instanceof Error) || err instanceof OSError) return err;
   const e = err as NodeError;
   const code = e.code;
@@ -204,11 +206,11 @@ export function fromNodeError<T>(err: T, detail: { filename?: string } = {}): T 
   if (e.syscall === 'connect' && where !== null) {
     // selector_events: the connect completed with an error.
     options.strerror = `Connect call failed ${where}`;
-  } else if (e.syscall === 'listen' || e.syscall === 'bind') {
+  } else if (e.syscall === 'listen' || (e.syscall === 'bind' && detail.plainBind !== true)) {
     // base_events.create_server; unix_events.create_unix_server for a path.
     if (where !== null) options.strerror = `error while attempting to bind on address ${where}: [errno ${errno}] ${options.strerror!.toLowerCase()}`;
     else if (e.address !== undefined && code === 'EADDRINUSE') options.strerror = `Address '${e.address}' is already in use`;
-  } else {
+  } else if (e.syscall !== 'bind') {
     options.filename = detail.filename ?? e.path ?? null;
     options.filename2 = e.dest ?? null;
   }

@@ -21,7 +21,8 @@
 import type { Readable, Writable } from 'node:stream';
 import { Deque } from './deque';
 import { EventLoop } from './loop';
-import { RuntimeError } from './exceptions';
+import { OSError, RuntimeError } from './exceptions';
+import { fromNodeError } from './os-errors';
 import type { Coroutine } from './futures';
 import { checkFactory, joinLines, toBuffer, writeBufferLimits, type Protocol, type ReadTransport, type Transport, type WriteTransport } from './transports';
 import { ownResource, releaseResource, type LoopResource } from './loop-resources';
@@ -59,11 +60,6 @@ const DEFAULT_HIGH_WATER = 64 * 1024;
 const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
 // The end of the data, as it waits in a transport's inbox behind the data.
 const EOF = Symbol('EOF');
-
-/** An OS error (Node's: it has a string `code`): the pipe's end, which the exception handler does not hear of. */
-function isOSError(exc: Error): boolean {
-  return typeof (exc as NodeJS.ErrnoException).code === 'string';
-}
 
 /**
  * The transport of `loop.connectReadPipe()` (CPython's
@@ -112,9 +108,10 @@ export class ReadPipeTransport implements ReadTransport, LoopResource {
 
   private _hostError(err: Error): void {
     if (this._closing) return;
+    const exc = fromNodeError(err); // EIO → OSError…
     // asyncio's _fatal_error: an OS error just ends the pipe; anything else is reported too.
-    if (!isOSError(err)) this._loop.callExceptionHandler({ message: 'Fatal read error on pipe transport', exception: err, transport: this, protocol: this._protocol });
-    this._close(err);
+    if (!(exc instanceof OSError)) this._loop.callExceptionHandler({ message: 'Fatal read error on pipe transport', exception: exc, transport: this, protocol: this._protocol });
+    this._close(exc);
   }
 
   /** Hands queued data, then the end of the data, to the protocol, until it pauses reading or closes. */
@@ -240,7 +237,7 @@ export class WritePipeTransport implements WriteTransport, LoopResource {
     this._pipe = pipe;
     this._protocol = protocol;
     pipe.on('error', (err: Error) => {
-      this._pipeError ??= err; // 'close' follows
+      this._pipeError ??= fromNodeError(err); // EPIPE → BrokenPipeError; 'close' follows
     });
     pipe.on('close', () => this._forceClose(this._pipeError));
     ownResource(loop, this);

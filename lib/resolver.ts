@@ -18,7 +18,8 @@
 import * as dns from 'node:dns';
 import { isIP } from 'node:net';
 import { EventLoop } from './loop';
-import { ValueError } from './exceptions';
+import { OSError, ValueError } from './exceptions';
+import { fromNodeError } from './os-errors';
 import type { Coroutine } from './futures';
 import { checkOptions } from './options';
 import { fromPromise } from './promises';
@@ -67,8 +68,9 @@ declare module './loop' {
      * the wildcard one), each as `[family, type, proto, canonname, [address,
      * port]]` — one entry per socket type unless `type` or `proto` picks
      * one. `port` is a number, a numeric string or null (0). A name that
-     * does not resolve raises Node's error (`code` 'ENOTFOUND', Python's
-     * socket.gaierror). Async driver only.
+     * does not resolve raises OSError, as Python's socket.gaierror
+     * (`[Errno -2] Name or service not known`, `code` 'ENOTFOUND'). Async
+     * driver only.
      * @example
      * const infos = yield* loop.getaddrinfo('localhost', 80, { family: AF_INET, type: SOCK_STREAM });
      * // [[2, 1, 6, '', ['127.0.0.1', 80]]]
@@ -95,12 +97,18 @@ const SOCKET_TYPES: ReadonlyArray<readonly [number, number]> = [
 ];
 
 /**
- * An error of name resolution shaped like Node's own DNS errors (`code`,
- * `syscall`, `hostname`): Python's socket.gaierror, raised where Node would
- * refuse before asking the system.
+ * getaddrinfo(3)'s errors that tulip finds before asking the system, as
+ * Python raises them: socket.gaierror (an OSError) with glibc's EAI number
+ * and text, and Node's name for the code.
  */
-function resolutionError(syscall: string, code: string, host: string, explanation: string): Error {
-  return Object.assign(new Error(`${syscall} ${code} ${host}: ${explanation}`), { code, syscall, hostname: host });
+const GAI = {
+  noName: [-2, 'Name or service not known', 'ENOTFOUND'],
+  sockType: [-7, 'ai_socktype not supported', 'EAI_SOCKTYPE'],
+  addrFamily: [-9, 'Address family for hostname not supported', 'EAI_ADDRFAMILY'],
+} as const;
+
+function gaiError([errno, strerror, code]: (typeof GAI)[keyof typeof GAI]): OSError {
+  return new OSError(errno, strerror, { code });
 }
 
 function checkInteger(value: unknown, api: string, what: string): number {
@@ -121,11 +129,11 @@ function toPort(port: unknown): number {
 }
 
 /** The (type, proto) pairs an answer lists, as getaddrinfo(3) filters them. */
-function socketTypes(type: number, proto: number, host: string): Array<readonly [number, number]> {
+function socketTypes(type: number, proto: number): Array<readonly [number, number]> {
   if (![0, SOCK_STREAM, SOCK_DGRAM, SOCK_RAW].includes(type)) throw new ValueError(`getaddrinfo(): type must be 0, SOCK_STREAM, SOCK_DGRAM or SOCK_RAW, got ${type}`);
   if (type === SOCK_RAW && proto !== 0) return [[SOCK_RAW, proto]];
   const pairs = SOCKET_TYPES.filter(([t, p]) => (type === 0 || t === type) && (proto === 0 || p === proto));
-  if (pairs.length === 0) throw resolutionError('getaddrinfo', 'EAI_SOCKTYPE', host, `protocol ${proto} does not go with socket type ${type}`);
+  if (pairs.length === 0) throw gaiError(GAI.sockType); // e.g. SOCK_STREAM with IPPROTO_UDP
   return pairs;
 }
 
@@ -139,7 +147,7 @@ EventLoop.prototype.getaddrinfo = function getaddrinfo(
   if (host !== null && host !== undefined && typeof host !== 'string') throw new TypeError(`getaddrinfo(): host must be a string or null, got ${repr(host)}`);
   const family = nodeFamily(opts.family, 'getaddrinfo');
   const flags = checkInteger(opts.flags, 'getaddrinfo', 'flags');
-  const pairs = socketTypes(checkInteger(opts.type, 'getaddrinfo', 'type'), checkInteger(opts.proto, 'getaddrinfo', 'proto'), String(host));
+  const pairs = socketTypes(checkInteger(opts.type, 'getaddrinfo', 'type'), checkInteger(opts.proto, 'getaddrinfo', 'proto'));
   const numericPort = toPort(port);
   this._checkClosed();
   return resolve(this, host ?? null, numericPort, family, flags, pairs);
@@ -154,11 +162,15 @@ function* resolve(loop: EventLoop, host: string | null, port: number, family: 0 
     const v6 = { address: passive ? '::' : '::1', family: 6 };
     found = family === 4 ? [v4] : family === 6 ? [v6] : passive ? [v4, v6] : [v6, v4];
   } else {
-    if ((flags & AI_NUMERICHOST) !== 0 && isIP(host) === 0) throw resolutionError('getaddrinfo', 'EAI_NONAME', host, 'AI_NUMERICHOST asks for a numeric address');
+    if ((flags & AI_NUMERICHOST) !== 0 && isIP(host) === 0) throw gaiError(GAI.noName); // a name, where a numeric address was asked for
     const hints = (flags & AI_ADDRCONFIG ? dns.ADDRCONFIG : 0) | (flags & AI_V4MAPPED ? dns.V4MAPPED : 0) | (flags & AI_ALL ? dns.ALL : 0);
-    found = yield* fromPromise(dns.promises.lookup(host, { all: true, family, hints, verbatim: true }), loop);
+    try {
+      found = yield* fromPromise(dns.promises.lookup(host, { all: true, family, hints, verbatim: true }), loop);
+    } catch (e) {
+      throw fromNodeError(e); // ENOTFOUND → OSError [Errno -2] Name or service not known
+    }
     // Node answers a numeric address as it is, whatever the family asked; getaddrinfo(3) refuses.
-    if (family !== 0 && found.every((a) => a.family !== family)) throw resolutionError('getaddrinfo', 'EAI_ADDRFAMILY', host, 'Address family for hostname not supported');
+    if (family !== 0 && found.every((a) => a.family !== family)) throw gaiError(GAI.addrFamily);
   }
   const infos: AddrInfo[] = [];
   for (const { address, family: f } of found) {
@@ -180,7 +192,7 @@ EventLoop.prototype.getnameinfo = function getnameinfo(this: EventLoop, sockaddr
 
 function* nameOf(loop: EventLoop, address: string, port: number, flags: number): Coroutine<[string, string]> {
   // As getnameinfo(3) via Python: the host must be numeric; a name is not resolved first.
-  if (isIP(address) === 0) throw resolutionError('getnameinfo', 'EAI_NONAME', address, 'the address must be numeric');
+  if (isIP(address) === 0) throw gaiError(GAI.noName);
   const numericHost = (flags & NI_NUMERICHOST) !== 0;
   const numericService = (flags & NI_NUMERICSERV) !== 0;
   if (numericHost && numericService) return [address, String(port)];
@@ -192,7 +204,7 @@ function* nameOf(loop: EventLoop, address: string, port: number, flags: number):
     if (!numericHost) host = answer.hostname;
     if (!numericService) service = answer.service;
   } catch (e) {
-    if ((flags & NI_NAMEREQD) !== 0) throw e;
+    if ((flags & NI_NAMEREQD) !== 0) throw fromNodeError(e);
     // No name (or no answer): getnameinfo(3) gives the number back, and still names the service.
     if (!numericService) service = yield* serviceName(loop, port);
   }

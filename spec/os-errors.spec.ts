@@ -310,6 +310,16 @@ describe('os-errors: Node errors as Python exceptions', () => {
       expect(fromNodeError(nodeError('EHOSTUNREACH', 'write'))).to.include({ strerror: 'No route to host' }); // glibc's words, not libuv's
     });
 
+    it("{ plainBind: true }: a failed bind in sock.bind()'s words (a UDP endpoint), not create_server's", () => {
+      const bind = () => nodeError('EADDRINUSE', 'bind', { address: '127.0.0.1', port: 5353 });
+      const plain = fromNodeError(bind(), { plainBind: true });
+      expect(Object.getPrototypeOf(plain)).to.equal(OSError.prototype);
+      expect(plain).to.include({ message: `[Errno ${ERRNO.EADDRINUSE}] Address already in use`, code: 'EADDRINUSE', filename: null });
+      expect(fromNodeError(bind())).to.include({
+        message: `[Errno ${ERRNO.EADDRINUSE}] error while attempting to bind on address ('127.0.0.1', 5353): [errno ${ERRNO.EADDRINUSE}] address already in use`,
+      });
+    });
+
     it('a name that does not resolve: OSError "[Errno -2] Name or service not known" (socket.gaierror)', () => {
       const err = fromNodeError(Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.invalid'), { code: 'ENOTFOUND', errno: -3008, syscall: 'getaddrinfo', hostname: 'nowhere.invalid' }));
       expect(err).to.be.instanceOf(OSError).and.include({ message: '[Errno -2] Name or service not known', errno: -2, code: 'ENOTFOUND' });

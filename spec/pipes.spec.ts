@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import {
+  BrokenPipeError,
   EventLoop,
   Future,
   ReadPipeTransport,
@@ -292,7 +293,8 @@ describe('pipes: connectReadPipe and connectWritePipe', function () {
         })(),
       );
       expect(quiet).to.equal(null);
-      expect((broken as NodeJS.ErrnoException).code).to.equal('EPIPE');
+      expect(broken).to.be.instanceOf(BrokenPipeError);
+      expect((broken as Error).message).to.equal('[Errno 32] Broken pipe');
     } finally {
       console.warn = warn;
     }
