@@ -94,12 +94,12 @@ export function addressInfo(a: AddressInfo): AddressInfo {
   return { address: a.address, family: a.family, port: a.port };
 }
 
-/** @internal Python's address family (AF_UNSPEC, AF_INET, AF_INET6; Node's 4 and 6 too) as Node's: 0, 4 or 6. */
+/** @internal An address family — Python's AF_UNSPEC, AF_INET, AF_INET6 (0, 2, 10) or Node's 4 and 6 — as Node's: 0, 4 or 6. */
 export function nodeFamily(family: unknown, api: string): 0 | 4 | 6 {
   if (family === undefined || family === AF_UNSPEC) return 0;
   if (family === AF_INET || family === 4) return 4;
   if (family === AF_INET6 || family === 6) return 6;
-  throw new ValueError(`${api}(): family must be AF_UNSPEC, AF_INET or AF_INET6 (or Node's 4 or 6), got ${repr(family)}`);
+  throw new ValueError(`${api}(): family must be 0 (any), 4 or 6 (Python's AF_INET, AF_INET6: 2, 10), got ${repr(family)}`);
 }
 
 /** @internal Node's family (4, 6, 'IPv4', 'IPv6') as Python's constant. */

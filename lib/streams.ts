@@ -282,7 +282,7 @@ export class StreamWriter<T extends WriteTransport = Transport> {
    * yield* reader.readline(); // the server's go-ahead
    * yield* writer.startTls({ ca: cert }, { serverHostname: 'localhost' });
    */
-  *startTls(ssl: ClientSSL | ServerSSL, options?: StartTlsOptions): Coroutine<void> {
+  *startTls(this: StreamWriter<Transport>, ssl: ClientSSL | ServerSSL, options?: StartTlsOptions): Coroutine<void> {
     const opts = checkOptions<StartTlsOptions>('startTls', options, ['serverHostname', 'serverSide', 'sslHandshakeTimeout']);
     const protocol = this._protocol;
     if (!(protocol instanceof StreamReaderProtocol)) throw new TypeError(`startTls() needs a stream made by openConnection() or startServer(), not ${this}`);

@@ -33,6 +33,7 @@ import { endedEarly } from './early-eof';
 import { EventLoop } from './loop';
 import { ConnectionResetError, NotImplementedError, OSError, RuntimeError, ValueError } from './exceptions';
 import { fromNodeError } from './os-errors';
+import { nodeFamily } from './addresses';
 import type { Coroutine } from './futures';
 import { checkOptions } from './options';
 import { fromPromise } from './promises';
@@ -611,14 +612,6 @@ export interface ConnectPlan {
   localHost?: string;
   /** Extra info the transport gets (a Unix socket's paths). */
   extra: Record<string, unknown>;
-}
-
-/** Python's AF_INET (2) and AF_INET6 (10), and Node's 4 and 6, as Node's family. */
-function nodeFamily(family: unknown, api: string): 0 | 4 | 6 {
-  if (family === undefined || family === 0) return 0;
-  if (family === 4 || family === 2) return 4;
-  if (family === 6 || family === 10) return 6;
-  throw new ValueError(`${api}(): family must be 0 (any), 4 or 6 (Python's AF_INET, AF_INET6: 2, 10), got ${repr(family)}`);
 }
 
 /**
