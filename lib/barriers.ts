@@ -1,3 +1,9 @@
+/** Options of `new Barrier()`: Python's keyword argument. */
+export interface BarrierOptions {
+  /** How many tasks must wait before all are released (≥ 1). */
+  parties: number;
+}
+
 /**
  * asyncio.Barrier (CPython: locks.py, 3.11+), built as CPython builds it: a
  * Condition and a state machine.
@@ -10,6 +16,7 @@
  */
 import { BrokenBarrierError, ValueError } from './exceptions';
 import { Condition } from './locks';
+import { checkOptions } from './options';
 import { repr } from './repr';
 import type { Coroutine } from './futures';
 import type { AsyncContextManager } from './contexts';
@@ -35,8 +42,9 @@ export class Barrier implements AsyncContextManager<number> {
   /** @internal */ _state: BarrierState = 'filling';
   /** @internal The tasks inside wait(). */ _count = 0;
 
-  /** `parties`: how many tasks must wait before all are released (≥ 1). */
-  constructor(parties: number) {
+  /** `parties`: how many tasks must wait before all are released (≥ 1); given alone, as in Python, or as `{ parties }`. */
+  constructor(options: number | BarrierOptions) {
+    const parties = typeof options === 'object' && options !== null ? checkOptions<BarrierOptions>('Barrier', options, ['parties']).parties : options;
     if (typeof parties !== 'number' || !Number.isInteger(parties)) {
       throw new TypeError(`Barrier(parties) needs an integer number of tasks, got ${repr(parties)}`);
     }

@@ -62,9 +62,9 @@ export {
 } from './events';
 export { run, runSync, Runner, type RunOptions } from './runners';
 export { fromPromise, toPromise, runCoroutineThreadsafe, type RunCoroutineThreadsafeOptions } from './promises';
-export { Lock, Event, Condition, Semaphore, BoundedSemaphore } from './locks';
-export { Barrier } from './barriers';
-export { Queue, PriorityQueue, LifoQueue, type PriorityQueueOptions } from './queues';
+export { Lock, Event, Condition, Semaphore, BoundedSemaphore, type SemaphoreOptions, type ConditionOptions } from './locks';
+export { Barrier, type BarrierOptions } from './barriers';
+export { Queue, PriorityQueue, LifoQueue, type PriorityQueueOptions, type QueueOptions } from './queues';
 export {
   gather,
   shield,

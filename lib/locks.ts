@@ -19,6 +19,7 @@ import { getRunningLoop } from './events';
 import { Future, type Coroutine, type WaitInfo } from './futures';
 import { currentTask, type Task } from './tasks';
 import { Deque } from './deque';
+import { checkOptions } from './options';
 import { repr } from './repr';
 import type { AsyncContextManager } from './contexts';
 import type { EventLoop } from './loop';
@@ -210,6 +211,12 @@ export class Event extends _LoopBound {
   }
 }
 
+/** Options of `new Condition()`: Python's keyword argument. */
+export interface ConditionOptions {
+  /** The Lock to use; default a new one. */
+  lock?: Lock | null;
+}
+
 /**
  * asyncio.Condition: lets tasks wait, with a lock held, until another task
  * notifies them. `wait()` releases the lock while it waits and always
@@ -229,9 +236,11 @@ export class Condition extends _LoopBound implements AsyncContextManager<void> {
   /** @internal What its waiters stand for (a Barrier relabels its condition). */
   _info: WaitInfo = { kind: 'Condition.wait', resource: this };
 
-  /** `lock`: the Lock to use; default a new one. */
-  constructor(lock?: Lock | null) {
+  /** `lock`: the Lock to use (default a new one); given alone, as in Python, or as `{ lock }`. */
+  constructor(lock?: Lock | null | ConditionOptions) {
     super();
+    // A Lock is the lock; any other object is the options.
+    if (typeof lock === 'object' && lock !== null && !(lock instanceof Lock)) lock = checkOptions<ConditionOptions>('Condition', lock, ['lock']).lock;
     if (lock != null && !(lock instanceof Lock)) {
       throw new TypeError(`Condition(lock) needs a Lock (or nothing, for a new one), got ${repr(lock)}`);
     }
@@ -362,6 +371,17 @@ export class Condition extends _LoopBound implements AsyncContextManager<void> {
   }
 }
 
+/** Options of `new Semaphore()` and `new BoundedSemaphore()`: Python's keyword argument. */
+export interface SemaphoreOptions {
+  /** The initial number of permits (default 1). */
+  value?: number;
+}
+
+/** The permits a Semaphore constructor was given: the number itself, or `{ value }`. */
+function permitsOf(options: unknown, cls: string): unknown {
+  return typeof options === 'object' && options !== null ? checkOptions<SemaphoreOptions>(cls, options, ['value']).value ?? 1 : options;
+}
+
 /**
  * asyncio.Semaphore: a counter of permits. `acquire()` takes one, waiting
  * while there are none; `release()` gives one back and wakes the first
@@ -376,9 +396,13 @@ export class Semaphore extends _LoopBound implements AsyncContextManager<void> {
   /** @internal The free permits. */ _value: number;
   /** @internal */ readonly _info: WaitInfo = { kind: 'Semaphore.acquire', resource: this };
 
-  /** `value`: the initial number of permits (default 1); negative is a ValueError. */
-  constructor(value = 1) {
+  /**
+   * `value`: the initial number of permits (default 1); negative is a
+   * ValueError. Given alone, as in Python, or as `{ value }`.
+   */
+  constructor(options: number | SemaphoreOptions = 1) {
     super();
+    const value = permitsOf(options, new.target.name);
     if (typeof value !== 'number' || !Number.isInteger(value)) {
       throw new TypeError(`${new.target.name} value must be an integer number of permits, got ${repr(value)}`);
     }
@@ -476,9 +500,10 @@ export class Semaphore extends _LoopBound implements AsyncContextManager<void> {
 export class BoundedSemaphore extends Semaphore {
   /** @internal */ readonly _boundValue: number;
 
-  constructor(value = 1) {
-    super(value);
-    this._boundValue = value;
+  /** `value`: as for Semaphore — the permits, alone or as `{ value }`; also the most there can ever be. */
+  constructor(options: number | SemaphoreOptions = 1) {
+    super(options);
+    this._boundValue = this._value;
   }
 
   /** @throws ValueError('BoundedSemaphore released too many times') above the initial value. */

@@ -12,6 +12,7 @@ import { QueueEmpty, QueueFull, QueueShutDown, ValueError } from './exceptions';
 import { Deque } from './deque';
 import { Heap } from './heap';
 import { Event, _LoopBound, _removeFromDeque } from './locks';
+import { checkOptions } from './options';
 import { repr } from './repr';
 import type { Coroutine, Future, WaitInfo } from './futures';
 
@@ -64,9 +65,14 @@ export class Queue<T = unknown> extends _LoopBound {
   /** @internal */ readonly _getInfo: WaitInfo = { kind: 'Queue.get', resource: this };
   /** @internal */ readonly _putInfo: WaitInfo = { kind: 'Queue.put', resource: this };
 
-  /** `maxsize`: the most items it holds; 0 or less means unbounded. */
-  constructor(maxsize = 0) {
+  /**
+   * `maxsize`: the most items it holds; 0 or less (the default) means
+   * unbounded. Given alone, as in Python, or as `{ maxsize }`.
+   */
+  constructor(options: number | QueueOptions = 0) {
     super();
+    // An object is the options; anything else is the maxsize itself (and checked as one).
+    const maxsize = typeof options === 'object' && options !== null ? checkOptions<QueueOptions>(new.target.name, options, ['maxsize']).maxsize ?? 0 : options;
     this._maxsize = checkMaxsize(maxsize, new.target.name);
     this._finished.set();
     this._finished._info = { kind: 'Queue.join', resource: this };
@@ -240,14 +246,21 @@ export class Queue<T = unknown> extends _LoopBound {
   }
 }
 
+/**
+ * Options of `new Queue()` and `new LifoQueue()`: Python's keyword argument.
+ * `new Queue(10)` and `new Queue({ maxsize: 10 })` are the same queue.
+ */
+export interface QueueOptions {
+  /** The most items it holds; 0 or less (the default) means unbounded. */
+  maxsize?: number;
+}
+
 /** Marks "no error" for PriorityQueue._orderError (undefined could be thrown). */
 const NO_ERROR: unique symbol = Symbol('no error');
 const keepAll = (): boolean => true;
 
-/** Options of `new PriorityQueue()`. */
-export interface PriorityQueueOptions<T> {
-  /** The most items it holds; 0 or less (the default) means unbounded. */
-  maxsize?: number;
+/** Options of `new PriorityQueue()`: `maxsize` as for every queue, and the order. */
+export interface PriorityQueueOptions<T> extends QueueOptions {
   /**
    * The order: negative when `a` comes before `b` (as for `Array.sort`).
    * Default: Python's `<` — numbers, strings, and arrays compared element by
@@ -272,16 +285,13 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
   /** @internal An error cut a sift short: the heap order is rebuilt before its next use. */ _unordered = false;
 
   /** `options`: `{ maxsize?, compare? }`, or just the maxsize as in Python. */
-  constructor(options: PriorityQueueOptions<T> | number = {}) {
-    const opts: PriorityQueueOptions<T> = typeof options === 'number' ? { maxsize: options } : options;
-    if (opts === null || typeof opts !== 'object') {
-      throw new TypeError(`PriorityQueue() takes { maxsize?, compare? } or a maxsize, got ${repr(options)}`);
-    }
+  constructor(options: number | PriorityQueueOptions<T> = {}) {
+    const opts = typeof options === 'object' && options !== null ? checkOptions<PriorityQueueOptions<T>>('PriorityQueue', options, ['maxsize', 'compare']) : { maxsize: options };
     const compare = opts.compare;
     if (compare !== undefined && typeof compare !== 'function') {
       throw new TypeError(`PriorityQueue compare must be a function (a, b) => number, got ${repr(compare)}`);
     }
-    super(opts.maxsize ?? 0);
+    super(checkMaxsize(opts.maxsize === undefined ? 0 : opts.maxsize, 'PriorityQueue'));
     const less: (a: T, b: T) => boolean = compare === undefined ? pyLess : (a, b) => compare(a, b) < 0;
     // An order that throws (incomparable items) must not throw in the middle
     // of a sift, which would leave an item lost or doubled in the heap: the

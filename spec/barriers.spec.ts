@@ -10,6 +10,7 @@ import {
   sleep,
   type Coroutine,
   type Task,
+  type BarrierOptions,
 } from '../lib';
 import { settle, vrun } from './support';
 
@@ -31,6 +32,13 @@ describe('Barrier', () => {
     expect(() => new Barrier(2.5)).to.throw(TypeError, /integer/);
     expect(() => new Barrier('3' as unknown as number)).to.throw(TypeError, /integer/);
     expect(new Barrier(3).parties).to.equal(3);
+  });
+
+  it('takes parties alone, as Python does, or as { parties }; an unknown option is a TypeError naming it', () => {
+    expect(new Barrier({ parties: 3 }).parties).to.equal(3);
+    expect(() => new Barrier({ parties: 0 })).to.throw(ValueError, 'parties must be > 0, got 0');
+    expect(() => new Barrier({} as BarrierOptions)).to.throw(TypeError, 'Barrier(parties) needs an integer number of tasks, got undefined');
+    expect(() => new Barrier({ parties: 2, n: 1 } as BarrierOptions)).to.throw(TypeError, "Barrier() got an unexpected option 'n' (it takes 'parties')");
   });
 
   it("toString follows the states the way Python's repr does (test_repr)", () => {

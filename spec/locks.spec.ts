@@ -16,6 +16,8 @@ import {
   sleep,
   type Coroutine,
   type Task,
+  type SemaphoreOptions,
+  type ConditionOptions,
 } from '../lib';
 import { settle, vrun } from './support';
 
@@ -459,7 +461,9 @@ describe('Condition', () => {
   });
 
   it('bad arguments: a non-Lock, a non-function predicate, a non-number n', () => {
-    throws(() => new Condition({} as Lock), TypeError, /needs a Lock/);
+    throws(() => new Condition(5 as unknown as Lock), TypeError, 'Condition(lock) needs a Lock (or nothing, for a new one), got 5');
+    throws(() => new Condition({ lock: {} as Lock }), TypeError, 'Condition(lock) needs a Lock (or nothing, for a new one), got {}');
+    throws(() => new Condition({ lok: new Lock() } as ConditionOptions), TypeError, "Condition() got an unexpected option 'lok' (it takes 'lock')");
     vrun(function* () {
       const cond = new Condition();
       throws(() => cond.waitFor(42 as unknown as () => boolean), TypeError, /predicate function/);
@@ -829,6 +833,34 @@ describe('Condition', () => {
 });
 
 describe('Semaphore and BoundedSemaphore', () => {
+  it('takes value alone, as Python does, or as { value }; an unknown option is a TypeError naming it', () => {
+    for (const [name, make] of [
+      ['Semaphore', (o?: number | SemaphoreOptions) => new Semaphore(o)],
+      ['BoundedSemaphore', (o?: number | SemaphoreOptions) => new BoundedSemaphore(o)],
+    ] as const) {
+      expect(String(make(2)), name).to.equal(`<${name} [unlocked, value:2]>`);
+      expect(String(make({ value: 2 })), name).to.equal(`<${name} [unlocked, value:2]>`);
+      expect(String(make({})), name).to.equal(`<${name} [unlocked, value:1]>`);
+      throws(() => make({ value: -1 }), ValueError, 'Semaphore initial value must be >= 0, got -1');
+      throws(() => make({ permits: 2 } as SemaphoreOptions), TypeError, `${name}() got an unexpected option 'permits' (it takes 'value')`);
+    }
+    const bounded = new BoundedSemaphore({ value: 1 });
+    throws(() => bounded.release(), ValueError, 'BoundedSemaphore released too many times');
+  });
+
+  it('Condition takes its lock alone or as { lock }', () => {
+    const lock = new Lock();
+    vrun(function* () {
+      for (const cond of [new Condition(lock), new Condition({ lock }), new Condition({ lock: null })]) {
+        yield* cond.acquire();
+        expect(lock.locked() === (cond._lock === lock)).to.equal(true);
+        cond.release();
+      }
+      expect(new Condition({ lock })._lock).to.equal(lock);
+      expect(new Condition({})._lock).to.be.instanceOf(Lock);
+    });
+  });
+
   it('checks its value: negative is a ValueError, a non-integer a TypeError', () => {
     throws(() => new Semaphore(-1), ValueError, /must be >= 0/);
     throws(() => new Semaphore(1.5), TypeError, /integer/);

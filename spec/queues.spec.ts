@@ -13,6 +13,7 @@ import {
   getRunningLoop,
   sleep,
   type Coroutine,
+  type QueueOptions,
 } from '../lib';
 import { catching, settle, throws, vrun } from './support';
 
@@ -33,6 +34,23 @@ describe('Queue basics', () => {
     for (let i = 0; i < 100; i++) q.putNowait(i);
     expect(q.full()).to.equal(false);
     expect(new Queue().maxsize).to.equal(0);
+  });
+
+  it('takes maxsize alone, as Python does, or as { maxsize }; an unknown option is a TypeError naming it', () => {
+    for (const [name, make] of [
+      ['Queue', (o: number | QueueOptions) => new Queue(o)],
+      ['LifoQueue', (o: number | QueueOptions) => new LifoQueue(o)],
+      ['PriorityQueue', (o: number | QueueOptions) => new PriorityQueue(o)],
+    ] as const) {
+      expect(make(2).maxsize, name).to.equal(2);
+      expect(make({ maxsize: 2 }).maxsize, name).to.equal(2);
+      expect(make({}).maxsize, name).to.equal(0);
+      const q = make({ maxsize: 1 });
+      q.putNowait(1);
+      expect(q.full(), name).to.equal(true);
+      expect(() => make({ maxSize: 2 } as QueueOptions)).to.throw(TypeError, `${name}() got an unexpected option 'maxSize' (it takes 'maxsize'${name === 'PriorityQueue' ? ", 'compare'" : ''})`);
+      expect(() => make({ maxsize: 1.5 })).to.throw(TypeError, `${name} maxsize must be an integer (0 or less: unbounded), got 1.5`);
+    }
   });
 
   it('qsize, empty and full (test_empty, test_full, test_maxsize)', () => {
@@ -442,7 +460,8 @@ describe('Queue orders', () => {
 
   it('PriorityQueue checks its options', () => {
     expect(() => new PriorityQueue({ compare: 3 as unknown as () => number })).to.throw(TypeError, /compare must be a function/);
-    expect(() => new PriorityQueue('x' as unknown as number)).to.throw(TypeError, /takes \{ maxsize\?, compare\? \}/);
+    expect(() => new PriorityQueue('x' as unknown as number)).to.throw(TypeError, "PriorityQueue maxsize must be an integer (0 or less: unbounded), got 'x'");
+    expect(() => new PriorityQueue({ maxsize: {} as number })).to.throw(TypeError, 'PriorityQueue maxsize must be an integer (0 or less: unbounded), got {}');
     expect(() => new PriorityQueue(null as unknown as number)).to.throw(TypeError);
     expect(new PriorityQueue(5).maxsize).to.equal(5);
     expect(new PriorityQueue().maxsize).to.equal(0);
