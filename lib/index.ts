@@ -4,7 +4,7 @@
  */
 export * from './exceptions';
 export { Future, isFuture, type Coroutine, type Suspension, type DoneCallback, type FutureOptions, type WaitInfo } from './futures';
-export { asyncWith, type AsyncContextManager } from './contexts';
+export { asyncWith, enter, EnteredContext, type AsyncContextManager } from './contexts';
 export { coroutine, isCoroutine, CoroutineCall, type Frame } from './coroutines';
 export {
   Task,

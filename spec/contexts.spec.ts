@@ -1,4 +1,4 @@
-// lib/contexts.ts: asyncWith — Python's `async with`, by hand.
+// lib/contexts.ts: asyncWith and enter/exit — Python's `async with`, by hand, in two forms.
 import { expect } from 'chai';
 import {
   CancelledError,
@@ -8,17 +8,24 @@ import {
   GeneratorExit,
   Lock,
   RuntimeError,
+  Semaphore,
   TaskGroup,
   asyncGenerator,
   asyncWith,
   emit,
   coroutine,
   createTask,
+  currentTask,
+  enter,
+  getRunningLoop,
+  run,
   sleep,
+  startServer,
+  timeout,
   type AsyncContextManager,
   type Coroutine,
 } from '../lib';
-import { catching, useVirtualLoop } from './support';
+import { catching, errorsOf, fail, useVirtualLoop, vrun } from './support';
 
 /** A context manager that logs what happens to it; `swallow` makes exit() return true. */
 class Logged implements AsyncContextManager<string> {
@@ -293,5 +300,400 @@ describe('asyncWith', () => {
       expect((e as BaseExceptionGroup).exceptions[0]).to.be.instanceOf(GeneratorExit);
       expect(loop.time()).to.equal(0);
     });
+  });
+});
+
+// ---- the explicit form: enter(cm) and scope.exit ----
+
+/** One way to write `async with cm as v: body`; the spec runs every scenario through each. */
+type WithForm = <T, R>(cm: AsyncContextManager<T>, body: (value: T) => Coroutine<R>) => Coroutine<R | undefined>;
+
+const withForms: [string, WithForm][] = [
+  ['asyncWith', (cm, body) => asyncWith(cm, body)],
+  [
+    'enter/exit',
+    function* (cm, body) {
+      const scope = yield* enter(cm);
+      try {
+        return yield* body(scope.value);
+      } catch (e) {
+        yield* scope.exit(e);
+      } finally {
+        yield* scope.exit();
+      }
+      return undefined; // exit swallowed the error
+    },
+  ],
+];
+
+/** `Name: message`, and a group's sub-exceptions in brackets. */
+function describeError(e: unknown): string {
+  const err = e as Error;
+  const own = `${err.name}: ${err.message}`;
+  return e instanceof ExceptionGroup ? `${own} [${e.exceptions.map(describeError).join(', ')}]` : own;
+}
+
+/** Sleeps, logging how it ended: `name done` or `name: <error>`. */
+function* logged(log: string[], name: string, delay: number): Coroutine<void> {
+  try {
+    yield* sleep(delay);
+    log.push(`${name} done`);
+  } catch (e) {
+    log.push(`${name}: ${describeError(e)}`);
+    throw e;
+  }
+}
+
+/** Every scenario returns a transcript; both forms must produce exactly the expected one. */
+const scenarios: [string, (w: WithForm) => Coroutine<string[]>, string[]][] = [
+  [
+    'TaskGroup: a failing child cancels the body and the others; one ExceptionGroup',
+    function* (w) {
+      const log: string[] = [];
+      try {
+        yield* w(new TaskGroup(), function* (tg) {
+          tg.createTask(fail(1, new RangeError('child')));
+          tg.createTask(logged(log, 'sibling', 5));
+          yield* logged(log, 'body', 10);
+        });
+      } catch (e) {
+        log.push(`raised ${describeError(e)}`);
+      }
+      log.push(`t=${getRunningLoop().time()} cancelling=${currentTask()!.cancelling()}`);
+      return log;
+    },
+    ['sibling: CancelledError: ', 'body: CancelledError: ', 'raised ExceptionGroup: unhandled errors in a TaskGroup [RangeError: child]', 't=1 cancelling=0'],
+  ],
+  [
+    'TaskGroup: an error in the body cancels the children and comes out in the group',
+    function* (w) {
+      const log: string[] = [];
+      try {
+        yield* w(new TaskGroup(), function* (tg) {
+          tg.createTask(logged(log, 'child', 5));
+          yield* sleep(1);
+          throw new RangeError('body');
+        });
+      } catch (e) {
+        log.push(`raised ${describeError(e)}`);
+      }
+      log.push(`t=${getRunningLoop().time()}`);
+      return log;
+    },
+    ['child: CancelledError: ', 'raised ExceptionGroup: unhandled errors in a TaskGroup [RangeError: body]', 't=1'],
+  ],
+  [
+    'TaskGroup: the body waits for its children and gets the result',
+    function* (w) {
+      const log: string[] = [];
+      const r = yield* w(new TaskGroup(), function* (tg) {
+        tg.createTask(logged(log, 'child', 5));
+        return 'body result';
+      });
+      log.push(`${r} at t=${getRunningLoop().time()}`);
+      return log;
+    },
+    ['child done', 'body result at t=5'],
+  ],
+  [
+    'TaskGroup: cancelling the task from outside cancels body and children; no group',
+    function* (w) {
+      const log: string[] = [];
+      const t = createTask(
+        w(new TaskGroup(), function* (tg) {
+          tg.createTask(logged(log, 'child', 5));
+          yield* logged(log, 'body', 5);
+        }),
+      );
+      yield* sleep(1);
+      t.cancel('from outside');
+      log.push(describeError(yield* catching(t)));
+      return log;
+    },
+    ['body: CancelledError: from outside', 'child: CancelledError: ', 'CancelledError: from outside'],
+  ],
+  [
+    'timeout: expiry cancels the body and raises TimeoutError',
+    function* (w) {
+      const log: string[] = [];
+      const cm = timeout(1);
+      try {
+        yield* w(cm, function* () {
+          yield* logged(log, 'body', 10);
+        });
+      } catch (e) {
+        log.push(`raised ${describeError(e)}`);
+      }
+      log.push(`t=${getRunningLoop().time()} expired=${cm.expired()} cancelling=${currentTask()!.cancelling()}`);
+      return log;
+    },
+    ['body: CancelledError: ', 'raised TimeoutError: ', 't=1 expired=true cancelling=0'],
+  ],
+  [
+    'timeout: a cancellation from outside passes through as CancelledError',
+    function* (w) {
+      const log: string[] = [];
+      const cm = timeout(1);
+      const t = createTask(
+        w(cm, function* () {
+          yield* logged(log, 'body', 10);
+        }),
+      );
+      getRunningLoop().callLater(0.5, () => t.cancel('outside'));
+      log.push(describeError(yield* catching(t)));
+      log.push(`t=${getRunningLoop().time()} expired=${cm.expired()}`);
+      return log;
+    },
+    ['body: CancelledError: outside', 'CancelledError: outside', 't=0.5 expired=false'],
+  ],
+  [
+    'timeout: a cancellation from outside at the moment it expires still passes through',
+    function* (w) {
+      const log: string[] = [];
+      const cm = timeout(1);
+      const task = createTask(
+        w(cm, function* () {
+          const me = currentTask()!;
+          getRunningLoop().callLater(1, () => me.cancel('outside')); // due with the expiry, scheduled after it
+          yield* logged(log, 'body', 10);
+        }),
+      );
+      log.push(describeError(yield* catching(task)));
+      log.push(`t=${getRunningLoop().time()} expired=${cm.expired()}`);
+      return log;
+    },
+    ['body: CancelledError: ', 'CancelledError: ', 't=1 expired=true'],
+  ],
+  [
+    'timeout: nested, the outer expires first: the inner lets it through, the outer raises',
+    function* (w) {
+      const log: string[] = [];
+      const outer = timeout(1);
+      const inner = timeout(5);
+      try {
+        yield* w(outer, function* () {
+          try {
+            yield* w(inner, function* () {
+              yield* logged(log, 'body', 10);
+            });
+          } catch (e) {
+            log.push(`inner raised ${describeError(e)}`);
+            throw e;
+          }
+        });
+      } catch (e) {
+        log.push(`outer raised ${describeError(e)}`);
+      }
+      log.push(`t=${getRunningLoop().time()} inner.expired=${inner.expired()} outer.expired=${outer.expired()}`);
+      return log;
+    },
+    ['body: CancelledError: ', 'inner raised CancelledError: ', 'outer raised TimeoutError: ', 't=1 inner.expired=false outer.expired=true'],
+  ],
+  [
+    'timeout: nested, the inner expires first and is caught inside the outer',
+    function* (w) {
+      const log: string[] = [];
+      const r = yield* w(timeout(5), function* () {
+        try {
+          yield* w(timeout(1), function* () {
+            yield* logged(log, 'body', 10);
+          });
+        } catch (e) {
+          log.push(`inner raised ${describeError(e)}`);
+        }
+        yield* sleep(1);
+        return 'outer went on';
+      });
+      log.push(`${r} t=${getRunningLoop().time()}`);
+      return log;
+    },
+    ['body: CancelledError: ', 'inner raised TimeoutError: ', 'outer went on t=2'],
+  ],
+  [
+    'Lock and Semaphore: released after a clean body, a failing body and a cancelled one',
+    function* (w) {
+      const log: string[] = [];
+      const lock = new Lock();
+      const sem = new Semaphore(2);
+      yield* w(lock, function* () {
+        log.push(`inside: ${lock}`);
+      });
+      try {
+        yield* w(sem, function* () {
+          log.push(`inside: ${sem}`);
+          throw new RangeError('oops');
+        });
+      } catch (e) {
+        log.push(describeError(e));
+      }
+      const t = createTask(w(lock, () => sleep(10)));
+      yield* sleep(1);
+      t.cancel();
+      yield* catching(t);
+      log.push(`after: ${lock} ${sem}`);
+      return log;
+    },
+    ['inside: <Lock [locked]>', 'inside: <Semaphore [unlocked, value:1]>', 'RangeError: oops', 'after: <Lock [unlocked]> <Semaphore [unlocked, value:2]>'],
+  ],
+  [
+    'a manager whose exit returns true swallows the body\'s error; one that raises replaces it',
+    function* (w) {
+      const swallowing = new Logged(true);
+      const r = yield* w(swallowing, function* (): Coroutine<string> {
+        throw new RangeError('swallowed');
+      });
+      const raising: AsyncContextManager<void> = {
+        *enter() {},
+        *exit() {
+          throw new Error('from exit');
+        },
+      };
+      const e = yield* catching(() => w(raising, function* () {
+        throw new RangeError('from body');
+      }));
+      const clean = yield* catching(() => w(raising, function* () {}));
+      return [...swallowing.log, `result ${r}`, describeError(e), describeError(clean)];
+    },
+    ['enter', 'exit with RangeError: swallowed', 'result undefined', 'Error: from exit', 'Error: from exit'],
+  ],
+];
+
+describe('enter(cm) and scope.exit: async with without a closure', () => {
+  for (const [title, scenario, expected] of scenarios) {
+    it(`behaves exactly as asyncWith — ${title}`, () => {
+      for (const [form, w] of withForms) {
+        expect(vrun(scenario(w)), form).to.deep.equal(expected);
+      }
+    });
+  }
+
+  it('behaves exactly as asyncWith — a Server is closed on exit (real sockets)', async () => {
+    for (const [form, w] of withForms) {
+      const seen = await run(
+        (function* (): Coroutine<string[]> {
+          const server = yield* startServer(() => {}, '127.0.0.1', 0);
+          const during = yield* w(server, function* (s) {
+            return `${s === server} ${s.isServing()}`;
+          });
+          return [`${during}`, `${server.isServing()}`];
+        })(),
+      );
+      expect(seen, form).to.deep.equal(['true true', 'false']);
+    }
+  });
+
+  it('return, break and continue in the body leave the block through exit(), once', () => {
+    const cm = new Logged();
+    function* firstBig(xs: number[]): Coroutine<number | null> {
+      for (const x of xs) {
+        const scope = yield* enter(cm);
+        try {
+          if (x < 0) continue;
+          if (x === 0) break;
+          if (x > 10) return x; // leaves the loop and the coroutine: exit runs first
+        } catch (e) {
+          yield* scope.exit(e);
+        } finally {
+          yield* scope.exit();
+        }
+      }
+      return null;
+    }
+    expect(vrun(firstBig([-1, 5, 20, 30]))).to.equal(20);
+    expect(cm.log).to.deep.equal(['enter', 'exit clean', 'enter', 'exit clean', 'enter', 'exit clean']);
+    cm.log.length = 0;
+    expect(vrun(firstBig([0, 99]))).to.equal(null);
+    expect(cm.log).to.deep.equal(['enter', 'exit clean']);
+  });
+
+  it('variables set in the body are in scope after it; scope.value is what enter() gave', () => {
+    function* main(): Coroutine<string> {
+      const scope = yield* enter(new Logged());
+      let got: string;
+      try {
+        got = scope.value;
+      } catch (e) {
+        yield* scope.exit(e);
+        throw e;
+      } finally {
+        yield* scope.exit();
+      }
+      return got;
+    }
+    expect(vrun(main())).to.equal('resource');
+  });
+
+  it('exits once: exit() after exit(e) does nothing; exit(e) on an exited scope re-throws e', () => {
+    const lock = new Lock();
+    vrun(function* () {
+      const scope = yield* enter(lock);
+      expect(String(scope)).to.equal('<EnteredContext open <Lock [locked]>>');
+      expect(scope.exited).to.equal(false);
+      yield* scope.exit();
+      expect(scope.exited).to.equal(true);
+      yield* scope.exit();
+      const again = new RangeError('again');
+      expect(yield* catching(scope.exit(again))).to.equal(again);
+      expect(String(scope)).to.equal('<EnteredContext exited <Lock [unlocked]>>');
+    });
+  });
+
+  it('a thrown undefined is an error, not a clean exit: it is passed on and re-thrown', () => {
+    const cm = new Logged();
+    const seen = vrun(function* () {
+      const scope = yield* enter(cm);
+      try {
+        throw undefined;
+      } catch (e) {
+        try {
+          yield* scope.exit(e);
+        } catch (again) {
+          return `re-thrown ${again}`;
+        }
+      } finally {
+        yield* scope.exit();
+      }
+      return 'swallowed';
+    });
+    expect(seen).to.equal('re-thrown undefined');
+  });
+
+  it('a task that ends with a scope still open is reported: the finally was forgotten', () => {
+    const loop = new EventLoop({ clock: 'virtual' });
+    const reports = errorsOf(loop);
+    const lock = new Lock();
+    function* forgetful(): Coroutine<void> {
+      const scope = yield* enter(lock);
+      try {
+        yield* sleep(1);
+      } catch (e) {
+        yield* scope.exit(e);
+      } // no finally: the normal path never exits
+    }
+    function* careful(): Coroutine<void> {
+      const scope = yield* enter(new Lock());
+      try {
+        yield* sleep(1);
+      } catch (e) {
+        yield* scope.exit(e);
+      } finally {
+        yield* scope.exit();
+      }
+    }
+    loop.runUntilComplete(careful());
+    expect(reports).to.deep.equal([]);
+    const t = loop.createTask(forgetful());
+    loop.runUntilComplete(t);
+    loop.close();
+    expect(reports.map((r) => r.message)).to.deep.equal([
+      '<Lock [locked]> was entered with enter() and never exited: exit every scope, `catch (e) { yield* scope.exit(e); } finally { yield* scope.exit(); }`',
+    ]);
+    expect(reports[0].task).to.equal(t);
+    expect(lock.locked()).to.equal(true);
+  });
+
+  it('checks its argument at the call', () => {
+    expect(() => enter(null as unknown as AsyncContextManager<void>)).to.throw(TypeError, 'enter() needs an async context manager (an object with enter() and exit()), got null');
+    expect(() => enter({ enter() {} } as unknown as AsyncContextManager<void>)).to.throw(TypeError, 'enter() needs an async context manager');
   });
 });
