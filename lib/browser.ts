@@ -62,6 +62,7 @@ export {
 } from './events';
 export { run, runSync, Runner, type RunOptions } from './runners';
 export { fromPromise, toPromise, runCoroutineThreadsafe, type RunCoroutineThreadsafeOptions } from './promises';
+export { cancelOnAbort } from './abort';
 export { Lock, Event, Condition, Semaphore, BoundedSemaphore, type SemaphoreOptions, type ConditionOptions } from './locks';
 export { Barrier, type BarrierOptions } from './barriers';
 export { Queue, PriorityQueue, LifoQueue, type PriorityQueueOptions, type QueueOptions } from './queues';

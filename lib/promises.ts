@@ -11,22 +11,59 @@ import { _getRunningLoop, getEventLoop } from './events';
 import type { Coroutine, Future } from './futures';
 import { isCoroutine, type CoroutineCall } from './coroutines';
 import { ensureFuture } from './tasks';
+import { _signalAbortedOnCancel } from './abort';
 import { repr } from './repr';
 import { checkOptions } from './options';
 import type { EventLoop } from './loop';
 
 /**
- * A Future settled with the promise's outcome. A promise that settles after
- * its loop closed, or after the future was cancelled, is ignored.
+ * A Future settled with the promise's outcome (asyncio.wrap_future, for
+ * JavaScript's foreign futures). A promise that settles after its loop
+ * closed, or after the future was cancelled, is ignored.
+ *
+ * Given a function instead, it calls `start(signal)` at once for the promise
+ * and aborts `signal` when the future is cancelled — so cancelling the task
+ * that waits (directly, by `timeout()`, by a TaskGroup) aborts the call
+ * itself, and the future ends cancelled, not failed with the call's
+ * AbortError. The signal's reason is a CancelledError with the cancel message.
  * @example
  * const text = yield* fromPromise(fs.promises.readFile('a.txt', 'utf8'));
+ * const res = yield* fromPromise((signal) => fetch(url, { signal }));     // cancellable
+ * yield* asyncWith(timeout(5), () => fromPromise((signal) => setTimeout(60_000, 'x', { signal })));
  */
-export function fromPromise<T>(promise: PromiseLike<T>, loop?: EventLoop): Future<T> {
-  if (promise === null || typeof promise !== 'object' && typeof promise !== 'function' || typeof (promise as PromiseLike<T>).then !== 'function') {
-    throw new TypeError(`fromPromise() needs a promise (a thenable), got ${repr(promise)}`); // repr: never throws on the value
+export function fromPromise<T>(promise: PromiseLike<T> | ((signal: AbortSignal) => PromiseLike<T>), loop?: EventLoop): Future<T> {
+  if (typeof promise === 'function') return fromAbortable(promise, loop);
+  if (!isThenable(promise)) {
+    throw new TypeError(`fromPromise() needs a promise (a thenable) or a function (signal) => promise, got ${repr(promise)}`); // repr: never throws on the value
   }
   const l = loop ?? _getRunningLoop() ?? getEventLoop();
+  return settleWith(l.createFuture<T>(), promise);
+}
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return x !== null && (typeof x === 'object' || typeof x === 'function') && typeof (x as PromiseLike<unknown>).then === 'function';
+}
+
+/** fromPromise(start): the future exists first, so the call can be given its signal. */
+function fromAbortable<T>(start: (signal: AbortSignal) => PromiseLike<T>, loop?: EventLoop): Future<T> {
+  const l = loop ?? _getRunningLoop() ?? getEventLoop();
   const future = l.createFuture<T>();
+  let promise: unknown;
+  try {
+    promise = start(_signalAbortedOnCancel(future));
+  } catch (e) {
+    promise = Promise.reject(e); // as an async function would report it
+  }
+  if (!isThenable(promise)) {
+    future.cancel(); // nothing runs: let the signal go
+    throw new TypeError(`fromPromise(start) needs start(signal) to return a promise, got ${repr(promise)} from ${repr(start)}`);
+  }
+  return settleWith(future, promise as PromiseLike<T>);
+}
+
+/** Settles `future` with the promise's outcome, which the loop waits for as host I/O. */
+function settleWith<T>(future: Future<T>, promise: PromiseLike<T>): Future<T> {
+  const l = future.getLoop();
   const release = l._holdHostWait();
   // Once the future is done (e.g. cancelled), the loop no longer waits on the host for it.
   future.addDoneCallback(release);

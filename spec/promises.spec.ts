@@ -3,6 +3,11 @@ import { expect } from 'chai';
 import {
   CancelledError,
   DefaultEventLoopPolicy,
+  TaskGroup,
+  TimeoutError,
+  asyncWith,
+  timeout,
+  waitFor,
   EventLoop,
   Future,
   Event,
@@ -21,7 +26,15 @@ import {
   type Coroutine,
   type Task,
 } from '../lib';
-import { tick, useVirtualLoop } from './support';
+import { catching, fail, tick, useVirtualLoop } from './support';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as os from 'os';
+import * as path from 'path';
+import type { AddressInfo } from 'net';
+import { PassThrough, Readable } from 'stream';
+import * as streamPromises from 'stream/promises';
+import * as timersPromises from 'timers/promises';
 
 function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
   let resolve!: (v: T) => void;
@@ -71,7 +84,7 @@ describe('promises', () => {
     });
 
     it('refuses a non-thenable with a TypeError', () => {
-      expect(() => fromPromise(5 as unknown as Promise<number>, loop)).to.throw(TypeError, 'fromPromise() needs a promise (a thenable), got 5');
+      expect(() => fromPromise(5 as unknown as Promise<number>, loop)).to.throw(TypeError, 'fromPromise() needs a promise (a thenable) or a function (signal) => promise, got 5');
       expect(() => fromPromise(null as unknown as Promise<number>, loop)).to.throw(TypeError);
       expect(() => fromPromise({ then: 1 } as unknown as Promise<number>, loop)).to.throw(TypeError);
     });
@@ -171,6 +184,154 @@ describe('promises', () => {
       }
       expect(await run(main(), { clock: 'virtual' })).to.equal('late value');
       expect(log).to.deep.equal(['tick 0', 'tick 1', 'tick 2', 'late value']);
+    });
+  });
+
+  describe('fromPromise((signal) => promise): cancelling the future aborts the call', () => {
+    /** A coroutine that waits for `start(signal)`, recording the promise it made. */
+    function calls<T>(start: (signal: AbortSignal) => Promise<T>): { made: Promise<T>[]; wait: () => Coroutine<T> } {
+      const made: Promise<T>[] = [];
+      return {
+        made,
+        wait: () => fromPromise((signal) => {
+          const p = start(signal);
+          made.push(p);
+          p.catch(() => {}); // looked at below
+          return p;
+        })[Symbol.iterator](),
+      };
+    }
+
+    it('passes the signal to the call and settles with its outcome; a finished future leaves the signal alone', async () => {
+      let seen: AbortSignal | null = null;
+      const v = await run(
+        (function* (): Coroutine<string> {
+          return yield* fromPromise((signal) => {
+            seen = signal;
+            return timersPromises.setTimeout(1, 'slept', { signal });
+          });
+        })(),
+      );
+      expect(v).to.equal('slept');
+      expect(seen!.aborted).to.equal(false);
+    });
+
+    it('timers/promises: cancelling the task aborts the timer; the task ends cancelled, the signal\'s reason is a CancelledError with the message', async () => {
+      const { made, wait } = calls((signal) => timersPromises.setTimeout(60_000, 'never', { signal }));
+      const outcome = await run(
+        (function* (): Coroutine<unknown> {
+          const t = createTask(wait());
+          yield* sleep(0.01);
+          t.cancel('enough');
+          try {
+            yield* t;
+          } catch (e) {
+            return e;
+          }
+        })(),
+      );
+      expect(outcome).to.be.instanceOf(CancelledError);
+      expect((outcome as Error).message).to.equal('enough');
+      const aborted = await made[0].catch((e: unknown) => e);
+      expect(aborted).to.have.property('name', 'AbortError'); // the timer itself was aborted, not left to run a minute
+      expect((aborted as Error).cause).to.be.instanceOf(CancelledError);
+      expect(((aborted as Error).cause as Error).message).to.equal('enough');
+    });
+
+    it('timeout() around the call aborts it and raises TimeoutError', async () => {
+      const { made, wait } = calls((signal) => timersPromises.setTimeout(60_000, 'never', { signal }));
+      const outcome = await run(
+        (function* (): Coroutine<unknown> {
+          try {
+            yield* asyncWith(timeout(0.02), wait);
+          } catch (e) {
+            return e;
+          }
+        })(),
+      );
+      expect(outcome).to.be.instanceOf(TimeoutError);
+      expect(await made[0].catch((e: unknown) => (e as Error).name)).to.equal('AbortError');
+    });
+
+    it('fs.promises.readFile: a TaskGroup that fails cancels the read, which aborts', async function () {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tulip-abort-'));
+      const big = path.join(dir, 'big');
+      fs.writeFileSync(big, '');
+      fs.truncateSync(big, 256 * 1024 * 1024); // sparse: costs no disk
+      try {
+        const { made, wait } = calls((signal) => fs.promises.readFile(big, { signal }));
+        const outcome = await run(
+          (function* (): Coroutine<unknown> {
+            try {
+              yield* asyncWith(new TaskGroup(), function* (tg) {
+                tg.createTask(wait());
+                tg.createTask(fail(0, new RangeError('sibling failed')));
+              });
+            } catch (e) {
+              return e;
+            }
+          })(),
+        );
+        expect(String(outcome)).to.equal('ExceptionGroup: unhandled errors in a TaskGroup (1 sub-exception)');
+        expect(await made[0].then(() => 'read it all', (e: unknown) => (e as Error).name)).to.equal('AbortError');
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('fetch: cancelling the task aborts the HTTP request (the server sees the client go)', async () => {
+      let requestClosed!: () => void;
+      const closed = new Promise<void>((r) => (requestClosed = r));
+      const server = http.createServer((req) => req.on('close', requestClosed)); // never answers
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      try {
+        const { made, wait } = calls((signal) => fetch(url, { signal }));
+        const outcome = await run(
+          (function* (): Coroutine<unknown> {
+            try {
+              yield* waitFor(wait(), 0.2);
+            } catch (e) {
+              return e;
+            }
+          })(),
+        );
+        expect(outcome).to.be.instanceOf(TimeoutError);
+        expect(await made[0].catch((e: unknown) => e)).to.be.instanceOf(CancelledError); // fetch rejects with the signal's reason
+        await closed;
+      } finally {
+        server.close();
+      }
+    });
+
+    it('Node streams: pipeline(…, { signal }) is torn down when the task is cancelled', async () => {
+      const source = new Readable({ read() {} }); // never ends
+      const sink = new PassThrough();
+      const { made, wait } = calls((signal) => streamPromises.pipeline(source, sink, { signal }));
+      await run(
+        (function* (): Coroutine<void> {
+          const t = createTask(wait());
+          source.push('some data');
+          yield* sleep(0.01);
+          t.cancel();
+          yield* catching(t);
+        })(),
+      );
+      expect(await made[0].catch((e: unknown) => (e as Error).name)).to.equal('AbortError');
+      expect(source.destroyed).to.equal(true);
+    });
+
+    it('a start function that throws gives a failed future; one that returns no promise is a TypeError', async () => {
+      const boom = new RangeError('boom');
+      const caught = await run(
+        catching(() =>
+          fromPromise(() => {
+            throw boom;
+          }),
+        ),
+      );
+      expect(caught).to.equal(boom);
+      expect(() => fromPromise((() => 5) as unknown as () => Promise<number>, loop)).to.throw(TypeError, 'fromPromise(start) needs start(signal) to return a promise, got 5 from <function>');
     });
   });
 
