@@ -58,8 +58,8 @@ export function cancelOnAbort<F extends Future<unknown>>(future: F, signal: Abor
   return future;
 }
 
-/** @internal Whether `x` is an AbortSignal. */
-export function isAbortSignal(x: unknown): x is AbortSignal {
+/** Whether `x` is an AbortSignal. */
+function isAbortSignal(x: unknown): x is AbortSignal {
   return typeof AbortSignal === 'function' && x instanceof AbortSignal;
 }
 

@@ -29,7 +29,7 @@ import type { EventLoop } from './loop';
  * @example
  * const text = yield* fromPromise(fs.promises.readFile('a.txt', 'utf8'));
  * const res = yield* fromPromise((signal) => fetch(url, { signal }));     // cancellable
- * yield* asyncWith(timeout(5), () => fromPromise((signal) => setTimeout(60_000, 'x', { signal })));
+ * yield* asyncWith(timeout(5), function* () { yield* fromPromise((signal) => setTimeout(60_000, 'x', { signal })); });
  */
 export function fromPromise<T>(promise: PromiseLike<T> | ((signal: AbortSignal) => PromiseLike<T>), loop?: EventLoop): Future<T> {
   if (typeof promise === 'function') return fromAbortable(promise, loop);

@@ -191,15 +191,15 @@ describe('promises', () => {
     /** A coroutine that waits for `start(signal)`, recording the promise it made. */
     function calls<T>(start: (signal: AbortSignal) => Promise<T>): { made: Promise<T>[]; wait: () => Coroutine<T> } {
       const made: Promise<T>[] = [];
-      return {
-        made,
-        wait: () => fromPromise((signal) => {
+      function* wait(): Coroutine<T> {
+        return yield* fromPromise((signal) => {
           const p = start(signal);
           made.push(p);
           p.catch(() => {}); // looked at below
           return p;
-        })[Symbol.iterator](),
-      };
+        });
+      }
+      return { made, wait };
     }
 
     it('passes the signal to the call and settles with its outcome; a finished future leaves the signal alone', async () => {
