@@ -134,7 +134,7 @@ function* exitCounting<T>(cm: AsyncContextManager<T>, error: unknown): Coroutine
  *   yield* scope.exit();
  * }
  */
-export class EnteredContext<T> {
+export class EnteredContext<T = unknown> {
   /** @internal */ readonly _cm: AsyncContextManager<T>;
   /** @internal */ _exited = false;
   /** @internal Reports a scope its task never exited; removed by exit(). */ _watch: (() => void) | null = null;

@@ -271,7 +271,7 @@ export class EventLoop {
       throw new RuntimeError(
         `the synchronous driver cannot wait for host I/O: ${this._hostWaits} wait(s) only Node can end are outstanding ` +
           '(a promise, a socket, a child process). Run this with the async driver instead: ' +
-          '`await run(main())` or `await loop.runUntilCompleteAsync(main())`, not runSync()/runUntilComplete().',
+          '`run(main())`, which returns a Promise (`.then()` in CommonJS, `await` in an ES module), or `loop.runUntilCompleteAsync(main())`; not runSync()/runUntilComplete().',
       );
     }
     const busy = sourcesBusy(this);

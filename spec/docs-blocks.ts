@@ -324,6 +324,7 @@ export const RECEIVERS: Record<string, string> = {
   instrument: 'Instrument',
   context: 'ExceptionContext',
   eg: 'ExceptionGroup',
+  scope: 'EnteredContext',
   snap: 'Snapshot',
   agen: 'AsyncGenerator',
   cursor: 'AsyncCursor',

@@ -666,7 +666,7 @@ describe('EventLoop', () => {
       }
       expect(message).to.contain('the synchronous driver cannot wait for host I/O');
       expect(message).to.contain('runUntilCompleteAsync');
-      expect(message).to.contain('await run(main())');
+      expect(message).to.contain('`run(main())`, which returns a Promise (`.then()` in CommonJS, `await` in an ES module)');
     });
 
     it('a host wait that is no longer needed (its future was cancelled) does not block it', () => {
