@@ -3,20 +3,38 @@
 // fails the build if the line it covers ever compiles (the mistake would no
 // longer be caught), and every `Equals<…>` check fails if a type drifts.
 import { expect } from 'chai';
+import type { EventEmitter as NodeEventEmitter } from 'events';
+import * as timersPromises from 'timers/promises';
 import {
   BaseExceptionGroup,
+  Barrier,
+  BoundedSemaphore,
+  Condition,
+  EnteredContext,
   EventLoop,
   ExceptionGroup,
   Future,
+  LifoQueue,
+  Lock,
   OSError,
+  PriorityQueue,
+  Queue,
+  Semaphore,
   TaskGroup,
+  Timeout,
   ValueError,
   asyncWith,
+  cancelOnAbort,
   coroutine,
   createTask,
+  enter,
+  fromPromise,
+  gather,
+  once,
   run,
   runSync,
   sleep,
+  timeout,
   type Awaitable,
   type Coroutine,
   type CoroutineCall,
@@ -172,6 +190,89 @@ function* typedTaskGroup(): Coroutine<void> {
   }
 }
 
+// gather: a tuple in input order; with returnExceptions each place is typed on its own.
+function* typedGather(fut: Future<number>): Coroutine<void> {
+  const t = createTask(child());
+  assertType<typeof t, Task<string>>(true);
+  const plain = yield* gather([t, fut, add(1, 2), sleep(1, true)]);
+  assertType<typeof plain, [string, number, number, boolean]>(true);
+  const settled = yield* gather([t, fut, sleep(1, true)], { returnExceptions: true });
+  assertType<typeof settled, [string | Error, number | Error, boolean | Error]>(true);
+  const [first] = settled;
+  // @ts-expect-error an element of a returnExceptions gather may be an Error: narrow it first
+  first.toUpperCase();
+  if (!(first instanceof Error)) first.toUpperCase();
+  const none = yield* gather([]);
+  assertType<typeof none, []>(true);
+}
+
+// The constructors take Python's first argument alone or its keywords as one options object.
+function typedConstructors(lock: Lock): void {
+  const queues = [new Queue<number>(2), new Queue<number>({ maxsize: 2 }), new LifoQueue<number>({ maxsize: 2 }), new PriorityQueue<number>(2)];
+  const sems = [new Semaphore(2), new Semaphore({ value: 2 }), new BoundedSemaphore({ value: 2 })];
+  const rest = [new Barrier(2), new Barrier({ parties: 2 }), new Condition(lock), new Condition({ lock })];
+  // @ts-expect-error options are Python's keywords, camelCased: maxsize, not maxSize
+  new Queue({ maxSize: 2 });
+  // @ts-expect-error a Semaphore's keyword is value
+  new Semaphore({ permits: 2 });
+  // @ts-expect-error a Barrier needs its parties
+  new Barrier({});
+  // @ts-expect-error a maxsize is a number
+  new Queue('2');
+  void [queues, sems, rest];
+}
+
+// enter(cm): the scope's value is what enter() gives; exit is awaited with yield*.
+function* typedEnter(): Coroutine<number> {
+  const tg = new TaskGroup();
+  const scope = yield* enter(tg);
+  assertType<typeof scope, EnteredContext<TaskGroup>>(true);
+  assertType<typeof scope.value, TaskGroup>(true);
+  const barrierScope = yield* enter(new Barrier(1));
+  assertType<typeof barrierScope.value, number>(true);
+  const lockScope = yield* enter(new Lock());
+  assertType<typeof lockScope.value, void>(true);
+  const t = timeout(1);
+  const timeoutScope = yield* enter(t);
+  assertType<typeof timeoutScope.value, Timeout>(true);
+  try {
+    return barrierScope.value;
+  } catch (e) {
+    // @ts-expect-error exit is a coroutine: yield scope.exit(e) (without *) does not type-check
+    yield scope.exit(e);
+    yield* scope.exit(e);
+  } finally {
+    yield* scope.exit();
+    yield* lockScope.exit();
+    yield* timeoutScope.exit();
+    yield* barrierScope.exit();
+  }
+  // @ts-expect-error enter() needs an async context manager
+  yield* enter({ enter() {} });
+  return 0;
+}
+
+// fromPromise: a promise or a function of an AbortSignal; cancelOnAbort keeps the future's type; once is typed by its caller.
+function* typedInterop(signal: AbortSignal, emitter: NodeEventEmitter): Coroutine<void> {
+  const a = yield* fromPromise(Promise.resolve(1));
+  assertType<typeof a, number>(true);
+  const b = yield* fromPromise((s) => {
+    assertType<typeof s, AbortSignal>(true);
+    return timersPromises.setTimeout(1, 'x', { signal: s });
+  });
+  assertType<typeof b, string>(true);
+  // @ts-expect-error the function must return a promise
+  fromPromise((s: AbortSignal) => s.aborted);
+  const t = cancelOnAbort(createTask(child()), signal);
+  assertType<typeof t, Task<string>>(true);
+  const args = yield* once(emitter, 'data');
+  assertType<typeof args, unknown[]>(true);
+  const [code] = yield* once<[number]>(emitter, 'exit');
+  assertType<typeof code, number>(true);
+  // @ts-expect-error once needs an EventEmitter or an EventTarget
+  once({}, 'data');
+}
+
 describe('types (checked by tsc --noEmit over spec/)', () => {
   it('a typed program also runs', () => {
     const loop = new EventLoop({ clock: 'virtual' });
@@ -188,6 +289,6 @@ describe('types (checked by tsc --noEmit over spec/)', () => {
     expect(loop.runUntilComplete(main())).to.match(/^runtime refused: yield was used instead of yield\* in task/);
     loop.close();
     void typedApis; // only type-checked: it would start real runs
-    void [typedGroups, typedTaskGroup];
+    void [typedGroups, typedTaskGroup, typedGather, typedConstructors, typedEnter, typedInterop];
   });
 });
