@@ -60,7 +60,7 @@ export {
   DefaultEventLoopPolicy,
   type PolicyOptions,
 } from './events';
-export { run, runSync, Runner, type RunOptions } from './runners';
+export { run, runSync, Runner, type RunOptions, type Main } from './runners';
 export { fromPromise, toPromise, runCoroutineThreadsafe, type RunCoroutineThreadsafeOptions } from './promises';
 export { cancelOnAbort } from './abort';
 export { once, type EventEmitterLike, type EventTargetLike } from './emitters';

@@ -57,6 +57,11 @@ export {
 export { run, runSync, Runner, type RunOptions } from './runners';
 export { fromPromise, toPromise, runCoroutineThreadsafe, type RunCoroutineThreadsafeOptions } from './promises';
 export { ThreadPoolExecutor, toThread, type ThreadPoolExecutorOptions, type ShutdownOptions, type ModuleFunction } from './executors'; // importing it registers the default executor
+// Named by public signatures, so exported for the API reference (npm run docs).
+export type { Main } from './runners';
+export type { TransportOwner } from './transports';
+export type { TraceEventBase } from './inspect';
+export { FlowControlMixin } from './streams';
 export { cancelOnAbort } from './abort';
 export { once, type EventEmitterLike, type EventTargetLike } from './emitters';
 export { Lock, Event, Condition, Semaphore, BoundedSemaphore, type SemaphoreOptions, type ConditionOptions } from './locks';

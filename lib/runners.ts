@@ -25,7 +25,8 @@ export interface RunOptions {
   loopFactory?: () => EventLoop;
 }
 
-type Main<T> = Coroutine<T> | CoroutineCall<T>;
+/** What `run`, `runSync` and `Runner` take: a coroutine, or a call of a `coroutine()` function. */
+export type Main<T> = Coroutine<T> | CoroutineCall<T>;
 
 function checkMain(main: unknown, api: string): void {
   if (isCoroutine(main)) return;

@@ -28,9 +28,11 @@
 // keeps the whole spec around 10 s; ts-node per block cost ~2 s of CPU each.)
 //
 // Also checked: docs/rosetta.md's tulip column (every name in it must exist
-// in lib/index.ts; rosettaNames in spec/docs-blocks.ts), and the relative
+// in lib/index.ts; rosettaNames in spec/docs-blocks.ts; and every export of
+// lib/index.ts must appear in the page, in a code span), and the relative
 // links of docs/*.md (files exist; #anchors of .md pages match a heading).
 import { expect } from 'chai';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
@@ -163,6 +165,30 @@ describe('docs: the code blocks of README.md and docs/*.md', function () {
       problems.push(n ? `${ROSETTA}:${n.line}: \`${n.text}\` — ${formatDiagnostic(d).replace(/^line \d+: /, '')}` : formatDiagnostic(d));
     }
     expect(problems, problems.join('\n')).to.deep.equal([]);
+  });
+
+  it(`${ROSETTA}: names every public export of lib/index.ts, so the repository alone documents them all`, () => {
+    const markdown = fs.readFileSync(path.join(root, ROSETTA), 'utf8');
+    const spans = [...markdown.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]);
+    const missing = names.filter((name) => !spans.some((span) => new RegExp(`(^|[^\\w$.])${name.replace(/\$/g, '\\$')}(?![\\w$])`).test(span)));
+    expect(missing, `add a row for each to ${ROSETTA} (the tulip column, or "Also exported")`).to.deep.equal([]);
+  });
+});
+
+describe('docs: the API reference', () => {
+  it('`npm run docs` (typedoc) builds it without a warning: every type a public signature names is exported, every {@link} resolves', function () {
+    this.timeout(180_000);
+    const out = fs.mkdtempSync(path.join(require('os').tmpdir(), 'tulip-api-'));
+    try {
+      // typedoc.json sets treatWarningsAsErrors: a warning fails the run.
+      const res = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typedoc', 'bin', 'typedoc'), '--out', out], { cwd: root, encoding: 'utf8' });
+      const printed = `${res.stdout}${res.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
+      expect(printed.split('\n').filter((l) => /\[(warning|error)\]/.test(l)), printed).to.deep.equal([]);
+      expect(res.status, printed).to.equal(0);
+      expect(fs.existsSync(path.join(out, 'index.html'))).to.equal(true);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
   });
 });
 

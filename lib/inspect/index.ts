@@ -4,7 +4,7 @@
  * module adds `snapshot()` to EventLoop.
  */
 export { Tracer, type TracerOptions } from './tracer';
-export type { TraceEvent, TraceEventType, TaskRef, FutureRef, Outcome, StepCause, StepAction, AsyncGenAction } from './trace-events';
+export type { TraceEvent, TraceEventType, TaskRef, FutureRef, Outcome, StepCause, StepAction, AsyncGenAction, Base as TraceEventBase } from './trace-events';
 export type { NarrateOptions, TimelineOptions } from './render-text';
 export type { SVGOptions } from './render-svg';
 export type { ChromeTraceEvent } from './chrome-trace';

@@ -48,7 +48,8 @@ export type StepCause =
       sleepUntil: number | null;
     };
 
-interface Base {
+/** What every trace event has (exported as `TraceEventBase`). */
+export interface Base {
   /** Position in the stream: from 0, and still counting after `clear()`. */
   seq: number;
   /** Loop time, in seconds. */
