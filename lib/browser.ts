@@ -63,7 +63,7 @@ export {
 export { run, runSync, Runner, type RunOptions, type Main } from './runners';
 export { fromPromise, toPromise, runCoroutineThreadsafe, type RunCoroutineThreadsafeOptions } from './promises';
 export { cancelOnAbort } from './abort';
-export { once, type EventEmitterLike, type EventTargetLike } from './emitters';
+export { once, on, EventIterator, type OnceOptions, type OnOptions, type EventEmitterLike, type EventTargetLike } from './emitters';
 export { Lock, Event, Condition, Semaphore, BoundedSemaphore, type SemaphoreOptions, type ConditionOptions } from './locks';
 export { Barrier, type BarrierOptions } from './barriers';
 export { Queue, PriorityQueue, LifoQueue, type PriorityQueueOptions, type QueueOptions } from './queues';

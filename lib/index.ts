@@ -63,7 +63,7 @@ export type { TransportOwner } from './transports';
 export type { TraceEventBase } from './inspect';
 export { FlowControlMixin } from './streams';
 export { cancelOnAbort } from './abort';
-export { once, type EventEmitterLike, type EventTargetLike } from './emitters';
+export { once, type EventEmitterLike, type EventTargetLike, on, EventIterator, type OnceOptions, type OnOptions } from './emitters';
 export { Lock, Event, Condition, Semaphore, BoundedSemaphore, type SemaphoreOptions, type ConditionOptions } from './locks';
 export { Barrier, type BarrierOptions } from './barriers';
 export { Queue, PriorityQueue, LifoQueue, type PriorityQueueOptions, type QueueOptions } from './queues';

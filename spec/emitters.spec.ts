@@ -1,5 +1,5 @@
-// lib/emitters.ts: once(emitter, name) — events.once for coroutines, on real emitters:
-// child processes, servers, EventTargets.
+// lib/emitters.ts: once(emitter, name) and on(emitter, name) — events.once and events.on for
+// coroutines, on real emitters: child processes, servers, readline, EventTargets.
 import { expect } from 'chai';
 import { spawn } from 'child_process';
 import { EventEmitter } from 'events';
@@ -11,12 +11,16 @@ import {
   TimeoutError,
   asyncWith,
   createTask,
+  StopAsyncIteration,
+  on,
   once,
   run,
   runSync,
   sleep,
   timeout,
   type Coroutine,
+  type OnOptions,
+  type OnceOptions,
 } from '../lib';
 import { catching, throws, useVirtualLoop } from './support';
 
@@ -114,8 +118,119 @@ describe('once(emitter, name)', () => {
   });
 
   it('checks its arguments', () => {
-    expect(throws(() => once({} as EventEmitter, 'x', loop))).to.be.instanceOf(TypeError).with.property('message', 'once() needs an EventEmitter (on, removeListener) or an EventTarget (addEventListener, removeEventListener), got {}');
-    expect(() => once(new EventEmitter(), 5 as unknown as string, loop)).to.throw(TypeError, 'once() needs an event name (a string or a symbol), got 5');
-    expect(() => once(new EventTarget(), Symbol('s'), loop)).to.throw(TypeError, 'once() needs an event name (a string), got Symbol(s)');
+    expect(throws(() => once({} as EventEmitter, 'x', { loop }))).to.be.instanceOf(TypeError).with.property('message', 'once() needs an EventEmitter (on, removeListener) or an EventTarget (addEventListener, removeEventListener), got {}');
+    expect(() => once(new EventEmitter(), 5 as unknown as string, { loop })).to.throw(TypeError, 'once() needs event names (a string or a symbol), got 5');
+    expect(() => once(new EventTarget(), Symbol('s'), { loop })).to.throw(TypeError, 'once() needs event names (a string), got Symbol(s)');
+    expect(() => once(new EventEmitter(), 'x', { signal: null } as OnceOptions)).to.throw(TypeError, "once() got an unexpected option 'signal' (it takes 'loop')");
+  });
+});
+
+describe('on(emitter, name): the events as an async iterator', () => {
+  let loop: EventLoop;
+  useVirtualLoop((l) => (loop = l), { mayBeRunning: true });
+
+  it('gives every event in order, those that came while nobody waited too; close events end it', async () => {
+    const emitter = new EventEmitter();
+    function* main(): Coroutine<unknown[]> {
+      const it = on<[number]>(emitter, 'data', { close: ['end'] });
+      emitter.emit('data', 1); // before anyone waits: kept
+      emitter.emit('data', 2);
+      const seen: unknown[] = [];
+      setImmediate(() => {
+        emitter.emit('data', 3); // from outside the loop, while a task waits
+        emitter.emit('end');
+        emitter.emit('data', 4); // after the end: not seen
+      });
+      for (;;) {
+        try {
+          const [n] = yield* it.anext();
+          seen.push(n);
+        } catch (e) {
+          if (!(e instanceof StopAsyncIteration)) throw e;
+          break;
+        }
+      }
+      seen.push(String(yield* catching(it.anext())), emitter.listenerCount('data'), emitter.listenerCount('end'), emitter.listenerCount('error'));
+      return seen;
+    }
+    expect(await run(main())).to.deep.equal([1, 2, 3, 'StopAsyncIteration', 0, 0, 0]);
+  });
+
+  it('an \'error\' event comes after the events before it, once; then the iteration is over', async () => {
+    const emitter = new EventEmitter();
+    function* main(): Coroutine<string[]> {
+      const it = on(emitter, 'data');
+      emitter.emit('data', 'a');
+      emitter.emit('error', new RangeError('broken'));
+      emitter.emit('data', 'b');
+      return [String(yield* it.anext()), String(yield* catching(it.anext())), String(yield* catching(it.anext()))];
+    }
+    expect(await run(main())).to.deep.equal(['a', 'RangeError: broken', 'StopAsyncIteration']);
+  });
+
+  it('an error while a task waits fails that anext(); aclose() ends the waiting ones with StopAsyncIteration and removes the listeners', async () => {
+    const emitter = new EventEmitter();
+    function* main(): Coroutine<string[]> {
+      const failing = on(emitter, 'x');
+      const waiting = failing.anext();
+      emitter.emit('error', new RangeError('now'));
+      const closing = on(emitter, 'y');
+      const pending = closing.anext();
+      emitter.emit('y', 1);
+      const second = closing.anext();
+      yield* closing.aclose();
+      return [String(yield* catching(waiting)), String(yield* pending), String(yield* catching(second)), String(emitter.listenerCount('y')), String(closing)];
+    }
+    expect(await run(main())).to.deep.equal(['RangeError: now', '1', 'StopAsyncIteration', '0', "<EventIterator 'y' ended buffered=0 waiting=0>"]);
+  });
+
+  it('a cancelled anext() loses no event: the next one gets it', async () => {
+    const emitter = new EventEmitter();
+    function* main(): Coroutine<unknown[]> {
+      const it = on(emitter, 'data');
+      const t = createTask(
+        (function* (): Coroutine<unknown[]> {
+          return yield* it.anext();
+        })(),
+      );
+      yield* sleep(0);
+      expect(String(it)).to.equal("<EventIterator 'data' listening buffered=0 waiting=1>");
+      t.cancel();
+      yield* catching(t);
+      emitter.emit('data', 'kept');
+      return [t.cancelled(), yield* it.anext()];
+    }
+    expect(await run(main())).to.deep.equal([true, ['kept']]);
+  });
+
+  it('real events: the lines of a child process through readline, until it closes; an EventTarget\'s events', async () => {
+    const readline = require('readline') as typeof import('readline');
+    function* main(): Coroutine<unknown[]> {
+      const child = spawn(process.execPath, ['-e', "console.log('one'); console.log('two')"]);
+      const lines = on<[string]>(readline.createInterface({ input: child.stdout }), 'line', { close: ['close'] });
+      const seen: unknown[] = [];
+      for (;;) {
+        try {
+          seen.push((yield* lines.anext())[0]);
+        } catch (e) {
+          if (e instanceof StopAsyncIteration) break;
+          throw e;
+        }
+      }
+      const target = new EventTarget();
+      const events = on<[Event]>(target, 'ping');
+      target.dispatchEvent(new Event('ping'));
+      seen.push((yield* events.anext())[0].type, events.aiter() === events);
+      yield* events.aclose();
+      return seen;
+    }
+    expect(await run(main())).to.deep.equal(['one', 'two', 'ping', true]);
+  });
+
+  it('checks its arguments', () => {
+    expect(() => on({} as EventEmitter, 'x', { loop })).to.throw(TypeError, 'on() needs an EventEmitter');
+    expect(() => on(new EventEmitter(), 'x', { close: 'end' as unknown as string[], loop })).to.throw(TypeError, "on() option close must be an array of event names, got 'end'");
+    expect(() => on(new EventEmitter(), 'x', { close: [5 as unknown as string], loop })).to.throw(TypeError, 'on() needs event names (a string or a symbol), got 5');
+    expect(() => on(new EventEmitter(), 'x', { highWaterMark: 5 } as OnOptions)).to.throw(TypeError, "on() got an unexpected option 'highWaterMark' (it takes 'close', 'loop')");
   });
 });

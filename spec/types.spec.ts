@@ -30,6 +30,7 @@ import {
   enter,
   fromPromise,
   gather,
+  on,
   once,
   run,
   runSync,
@@ -271,6 +272,11 @@ function* typedInterop(signal: AbortSignal, emitter: NodeEventEmitter): Coroutin
   assertType<typeof code, number>(true);
   // @ts-expect-error once needs an EventEmitter or an EventTarget
   once({}, 'data');
+  const events = on<[Buffer]>(emitter, 'data', { close: ['end'] });
+  const [chunk] = yield* events.anext();
+  assertType<typeof chunk, Buffer>(true);
+  // @ts-expect-error on's options are close and loop
+  on(emitter, 'data', { closeOn: ['end'] });
 }
 
 describe('types (checked by tsc --noEmit over spec/)', () => {
