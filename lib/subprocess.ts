@@ -318,19 +318,28 @@ function isBrokenPipe(exc: unknown): boolean {
 }
 
 /**
+ * `R` where the options say `PIPE` for `key`, else `R | null`: what a
+ * Process has for a stream that was piped, typed from the call's options.
+ */
+export type PipedIf<O, K extends keyof SubprocessOptions, R> = O extends { readonly [P in K]: typeof PIPE } ? R : R | null;
+
+/**
  * asyncio.subprocess.Process: a running child. `stdin` is a StreamWriter
  * and `stdout`/`stderr` StreamReaders where PIPE was asked for, else null.
+ * The types follow the call: after `createSubprocessExec(p, args, { stdout:
+ * PIPE })`, `proc.stdout` is a `StreamReader` (no `!` needed) and
+ * `proc.stderr` a `StreamReader | null`.
  * @example
  * const p = yield* createSubprocessExec('ls', ['-l'], { stdout: PIPE });
  * const [out] = yield* p.communicate();
- * console.log(p.returncode, new TextDecoder().decode(out!));
+ * console.log(p.returncode, new TextDecoder().decode(out));
  */
-export class Process {
+export class Process<O extends SubprocessOptions = SubprocessOptions> {
   /** @internal */ _transport: SubprocessTransport;
   /** @internal */ _loop: EventLoop;
-  readonly stdin: StreamWriter | null;
-  readonly stdout: StreamReader | null;
-  readonly stderr: StreamReader | null;
+  readonly stdin: PipedIf<O, 'stdin', StreamWriter>;
+  readonly stdout: PipedIf<O, 'stdout', StreamReader>;
+  readonly stderr: PipedIf<O, 'stderr', StreamReader>;
   /** The child's process id. */
   readonly pid: number;
 
@@ -338,9 +347,10 @@ export class Process {
   constructor(transport: SubprocessTransport, protocol: SubprocessStreamProtocol, loop: EventLoop) {
     this._transport = transport;
     this._loop = loop;
-    this.stdin = protocol.stdin;
-    this.stdout = protocol.stdout;
-    this.stderr = protocol.stderr;
+    // What was piped is there: the options that typed these made the protocol's streams.
+    this.stdin = protocol.stdin as PipedIf<O, 'stdin', StreamWriter>;
+    this.stdout = protocol.stdout as PipedIf<O, 'stdout', StreamReader>;
+    this.stderr = protocol.stderr as PipedIf<O, 'stderr', StreamReader>;
     this.pid = transport.getPid();
   }
 
@@ -377,11 +387,11 @@ export class Process {
    * As in asyncio, `input` is ignored when stdin is not PIPE, and a child
    * that exits without reading its input is not an error.
    */
-  communicate(input?: Uint8Array | string | null): Coroutine<[Uint8Array | null, Uint8Array | null]> {
+  communicate(input?: Uint8Array | string | null): Coroutine<[PipedIf<O, 'stdout', Uint8Array>, PipedIf<O, 'stderr', Uint8Array>]> {
     if (input != null && typeof input !== 'string' && !(input instanceof Uint8Array)) {
       throw new TypeError(`communicate() input must be a Uint8Array or a string, got ${repr(input)}`);
     }
-    return this._communicate(input ?? null);
+    return this._communicate(input ?? null) as Coroutine<[PipedIf<O, 'stdout', Uint8Array>, PipedIf<O, 'stderr', Uint8Array>]>;
   }
 
   private *_communicate(input: Uint8Array | string | null): Coroutine<[Uint8Array | null, Uint8Array | null]> {
@@ -462,10 +472,10 @@ function checkSubprocessOptions(options: SubprocessOptions, api: string): { stdi
  * Python. Async driver only.
  * @example
  * const p = yield* createSubprocessExec(process.execPath, ['-e', 'console.log(6 * 7)'], { stdout: PIPE });
- * const line = yield* p.stdout!.readline();
+ * const line = yield* p.stdout.readline(); // typed StreamReader: stdout was piped
  * yield* p.wait();
  */
-export function createSubprocessExec(program: string, args: readonly string[] = [], options: SubprocessOptions = {}): Coroutine<Process> {
+export function createSubprocessExec<const O extends SubprocessOptions = {}>(program: string, args: readonly string[] = [], options: O = {} as O): Coroutine<Process<O>> {
   if (typeof program !== 'string' || program === '') throw new TypeError(`createSubprocessExec() needs a program (a string), got ${repr(program)}`);
   if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
     throw new TypeError(`createSubprocessExec() needs its arguments as an array of strings, got ${repr(args)}`);
@@ -481,19 +491,19 @@ export function createSubprocessExec(program: string, args: readonly string[] = 
  * const p = yield* createSubprocessShell('echo hello | tr a-z A-Z', { stdout: PIPE });
  * const [out] = yield* p.communicate(); // 'HELLO\n'
  */
-export function createSubprocessShell(cmd: string, options: SubprocessOptions = {}): Coroutine<Process> {
+export function createSubprocessShell<const O extends SubprocessOptions = {}>(cmd: string, options: O = {} as O): Coroutine<Process<O>> {
   if (typeof cmd !== 'string' || cmd === '') throw new TypeError(`createSubprocessShell() needs a command line (a string), got ${repr(cmd)}`);
   const checked = checkSubprocessOptions(options, 'createSubprocessShell');
   return spawnProcess(cmd, [], true, options, checked);
 }
 
-function* spawnProcess(
+function* spawnProcess<O extends SubprocessOptions>(
   file: string,
   args: readonly string[],
   shell: boolean,
-  options: SubprocessOptions,
+  options: O,
   checked: ReturnType<typeof checkSubprocessOptions>,
-): Coroutine<Process> {
+): Coroutine<Process<O>> {
   const loop = getRunningLoop();
   const stdio: ('pipe' | 'ignore' | 'inherit' | number | net.Socket)[] = checked.stdio.slice();
   let mergedOut: net.Socket | null = null;
@@ -524,7 +534,7 @@ function* spawnProcess(
     throw spawnError(e, options.cwd);
   }
   transport._connect();
-  return new Process(transport, protocol, loop);
+  return new Process<O>(transport, protocol, loop);
 }
 
 /**

@@ -36,6 +36,14 @@ import {
   runSync,
   sleep,
   timeout,
+  PIPE,
+  STDOUT,
+  createSubprocessExec,
+  createSubprocessShell,
+  type Process,
+  type StreamReader,
+  type StreamWriter,
+  type SubprocessOptions,
   type Awaitable,
   type Coroutine,
   type CoroutineCall,
@@ -279,6 +287,32 @@ function* typedInterop(signal: AbortSignal, emitter: NodeEventEmitter): Coroutin
   on(emitter, 'data', { closeOn: ['end'] });
 }
 
+// A Process's streams are typed from the call's options: piped means there.
+function* typedProcess(): Coroutine<void> {
+  const p = yield* createSubprocessExec('ls', [], { stdout: PIPE });
+  assertType<typeof p.stdout, StreamReader>(true);
+  assertType<typeof p.stderr, StreamReader | null>(true);
+  assertType<typeof p.stdin, StreamWriter | null>(true);
+  const line = yield* p.stdout.readline(); // no `!`: it was piped
+  void line;
+  // @ts-expect-error stderr was not piped: it may be null
+  yield* p.stderr.read();
+  const [out, err] = yield* p.communicate();
+  assertType<typeof out, Uint8Array>(true);
+  assertType<typeof err, Uint8Array | null>(true);
+  const all = yield* createSubprocessShell('cat', { stdin: PIPE, stdout: PIPE, stderr: PIPE, cwd: '/' });
+  assertType<[typeof all.stdin, typeof all.stdout, typeof all.stderr], [StreamWriter, StreamReader, StreamReader]>(true);
+  const merged = yield* createSubprocessExec('ls', [], { stdout: PIPE, stderr: STDOUT });
+  assertType<typeof merged.stderr, StreamReader | null>(true);
+  const plain = yield* createSubprocessExec('ls');
+  assertType<typeof plain.stdout, StreamReader | null>(true);
+  const opts: SubprocessOptions = { stdout: PIPE };
+  const loose = yield* createSubprocessExec('ls', [], opts); // options typed loosely: no promise
+  assertType<typeof loose.stdout, StreamReader | null>(true);
+  const procs: Process[] = [p, all, merged, plain, loose]; // every Process is a Process
+  void procs;
+}
+
 describe('types (checked by tsc --noEmit over spec/)', () => {
   it('a typed program also runs', () => {
     const loop = new EventLoop({ clock: 'virtual' });
@@ -295,6 +329,6 @@ describe('types (checked by tsc --noEmit over spec/)', () => {
     expect(loop.runUntilComplete(main())).to.match(/^runtime refused: yield was used instead of yield\* in task/);
     loop.close();
     void typedApis; // only type-checked: it would start real runs
-    void [typedGroups, typedTaskGroup, typedGather, typedConstructors, typedEnter, typedInterop];
+    void [typedGroups, typedTaskGroup, typedGather, typedConstructors, typedEnter, typedInterop, typedProcess];
   });
 });
