@@ -18,16 +18,14 @@ import type { Future } from './futures';
 import { repr } from './repr';
 
 /**
- * @internal A signal aborted when `future` is cancelled, with a
- * CancelledError carrying the cancel message as its reason. A future that
- * finishes otherwise leaves the signal alone.
+ * @internal Aborts `controller` when `future` is cancelled, with a
+ * CancelledError carrying the cancel message as the reason. A future that
+ * finishes otherwise leaves it alone.
  */
-export function _signalAbortedOnCancel(future: Future<unknown>): AbortSignal {
-  const controller = new AbortController();
+export function _abortOnCancel(future: Future<unknown>, controller: AbortController): void {
   future.addDoneCallback((f) => {
     if (f.cancelled()) controller.abort(new CancelledError(f._cancelMessage ?? ''));
   });
-  return controller.signal;
 }
 
 /**

@@ -16,7 +16,7 @@ export interface BarrierOptions {
  */
 import { BrokenBarrierError, ValueError } from './exceptions';
 import { Condition } from './locks';
-import { checkOptions } from './options';
+import { checkOptions, isOptionsObject } from './options';
 import { repr } from './repr';
 import type { Coroutine } from './futures';
 import type { AsyncContextManager } from './contexts';
@@ -44,7 +44,7 @@ export class Barrier implements AsyncContextManager<number> {
 
   /** `parties`: how many tasks must wait before all are released (≥ 1); given alone, as in Python, or as `{ parties }`. */
   constructor(options: number | BarrierOptions) {
-    const parties = typeof options === 'object' && options !== null ? checkOptions<BarrierOptions>('Barrier', options, ['parties']).parties : options;
+    const parties = isOptionsObject(options) ? checkOptions<BarrierOptions>('Barrier', options, ['parties']).parties : options;
     if (typeof parties !== 'number' || !Number.isInteger(parties)) {
       throw new TypeError(`Barrier(parties) needs an integer number of tasks, got ${repr(parties)}`);
     }

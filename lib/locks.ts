@@ -19,7 +19,7 @@ import { getRunningLoop } from './events';
 import { Future, type Coroutine, type WaitInfo } from './futures';
 import { currentTask, type Task } from './tasks';
 import { Deque } from './deque';
-import { checkOptions } from './options';
+import { checkOptions, isOptionsObject } from './options';
 import { repr } from './repr';
 import type { AsyncContextManager } from './contexts';
 import type { EventLoop } from './loop';
@@ -239,8 +239,8 @@ export class Condition extends _LoopBound implements AsyncContextManager<void> {
   /** `lock`: the Lock to use (default a new one); given alone, as in Python, or as `{ lock }`. */
   constructor(lock?: Lock | null | ConditionOptions) {
     super();
-    // A Lock is the lock; any other object is the options.
-    if (typeof lock === 'object' && lock !== null && !(lock instanceof Lock)) lock = checkOptions<ConditionOptions>('Condition', lock, ['lock']).lock;
+    // A plain object is the options; anything else is the lock itself (and checked as one).
+    if (isOptionsObject(lock)) lock = checkOptions<ConditionOptions>('Condition', lock, ['lock']).lock;
     if (lock != null && !(lock instanceof Lock)) {
       throw new TypeError(`Condition(lock) needs a Lock (or nothing, for a new one), got ${repr(lock)}`);
     }
@@ -379,7 +379,7 @@ export interface SemaphoreOptions {
 
 /** The permits a Semaphore constructor was given: the number itself, or `{ value }`. */
 function permitsOf(options: unknown, cls: string): unknown {
-  return typeof options === 'object' && options !== null ? checkOptions<SemaphoreOptions>(cls, options, ['value']).value ?? 1 : options;
+  return isOptionsObject(options) ? checkOptions<SemaphoreOptions>(cls, options, ['value']).value ?? 1 : options;
 }
 
 /**

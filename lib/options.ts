@@ -29,3 +29,16 @@ export function checkOptions<T extends object>(api: string, options: unknown, al
   }
   return options as T;
 }
+
+/**
+ * @internal Whether `x` is a plain object (`{ … }`, or one without a
+ * prototype): what a constructor that takes Python's first argument alone
+ * or its keywords as an object reads as the options. Anything else — a
+ * number, a Date, an array, a Lock — is the positional argument, checked as
+ * such.
+ */
+export function isOptionsObject(x: unknown): x is object {
+  if (x === null || typeof x !== 'object') return false;
+  const proto: unknown = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}

@@ -11,7 +11,7 @@ import { _getRunningLoop, getEventLoop } from './events';
 import type { Coroutine, Future } from './futures';
 import { isCoroutine, type CoroutineCall } from './coroutines';
 import { ensureFuture } from './tasks';
-import { _signalAbortedOnCancel } from './abort';
+import { _abortOnCancel } from './abort';
 import { repr } from './repr';
 import { checkOptions } from './options';
 import type { EventLoop } from './loop';
@@ -44,20 +44,23 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
   return x !== null && (typeof x === 'object' || typeof x === 'function') && typeof (x as PromiseLike<unknown>).then === 'function';
 }
 
-/** fromPromise(start): the future exists first, so the call can be given its signal. */
+/** fromPromise(start): the call gets the signal that the future's cancellation aborts. */
 function fromAbortable<T>(start: (signal: AbortSignal) => PromiseLike<T>, loop?: EventLoop): Future<T> {
   const l = loop ?? _getRunningLoop() ?? getEventLoop();
-  const future = l.createFuture<T>();
+  const controller = new AbortController();
   let promise: unknown;
   try {
-    promise = start(_signalAbortedOnCancel(future));
+    promise = start(controller.signal);
   } catch (e) {
     promise = Promise.reject(e); // as an async function would report it
   }
   if (!isThenable(promise)) {
-    future.cancel(); // nothing runs: let the signal go
-    throw new TypeError(`fromPromise(start) needs start(signal) to return a promise, got ${repr(promise)} from ${repr(start)}`);
+    const error = new TypeError(`fromPromise() needs start(signal) to return a promise, got ${repr(promise)} from ${repr(start)}`);
+    controller.abort(error); // whatever it started with the signal has no one to wait for it
+    throw error;
   }
+  const future = l.createFuture<T>();
+  _abortOnCancel(future, controller);
   return settleWith(future, promise as PromiseLike<T>);
 }
 

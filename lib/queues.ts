@@ -12,7 +12,7 @@ import { QueueEmpty, QueueFull, QueueShutDown, ValueError } from './exceptions';
 import { Deque } from './deque';
 import { Heap } from './heap';
 import { Event, _LoopBound, _removeFromDeque } from './locks';
-import { checkOptions } from './options';
+import { checkOptions, isOptionsObject } from './options';
 import { repr } from './repr';
 import type { Coroutine, Future, WaitInfo } from './futures';
 
@@ -71,8 +71,8 @@ export class Queue<T = unknown> extends _LoopBound {
    */
   constructor(options: number | QueueOptions = 0) {
     super();
-    // An object is the options; anything else is the maxsize itself (and checked as one).
-    const maxsize = typeof options === 'object' && options !== null ? checkOptions<QueueOptions>(new.target.name, options, ['maxsize']).maxsize ?? 0 : options;
+    // A plain object is the options; anything else is the maxsize itself (and checked as one).
+    const maxsize = isOptionsObject(options) ? checkOptions<QueueOptions>(new.target.name, options, ['maxsize']).maxsize ?? 0 : options;
     this._maxsize = checkMaxsize(maxsize, new.target.name);
     this._finished.set();
     this._finished._info = { kind: 'Queue.join', resource: this };
@@ -286,7 +286,7 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
 
   /** `options`: `{ maxsize?, compare? }`, or just the maxsize as in Python. */
   constructor(options: number | PriorityQueueOptions<T> = {}) {
-    const opts = typeof options === 'object' && options !== null ? checkOptions<PriorityQueueOptions<T>>('PriorityQueue', options, ['maxsize', 'compare']) : { maxsize: options };
+    const opts = isOptionsObject(options) ? checkOptions<PriorityQueueOptions<T>>('PriorityQueue', options, ['maxsize', 'compare']) : { maxsize: options };
     const compare = opts.compare;
     if (compare !== undefined && typeof compare !== 'function') {
       throw new TypeError(`PriorityQueue compare must be a function (a, b) => number, got ${repr(compare)}`);

@@ -844,6 +844,8 @@ describe('Semaphore and BoundedSemaphore', () => {
       throws(() => make({ value: -1 }), ValueError, 'Semaphore initial value must be >= 0, got -1');
       throws(() => make({ permits: 2 } as SemaphoreOptions), TypeError, `${name}() got an unexpected option 'permits' (it takes 'value')`);
     }
+    throws(() => new Semaphore(new Date(0) as unknown as number), TypeError, /^Semaphore value must be an integer number of permits, got /);
+    throws(() => new Condition(new Semaphore() as unknown as Lock), TypeError, /^Condition\(lock\) needs a Lock \(or nothing, for a new one\), got <Semaphore/);
     const bounded = new BoundedSemaphore({ value: 1 });
     throws(() => bounded.release(), ValueError, 'BoundedSemaphore released too many times');
   });

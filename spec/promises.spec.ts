@@ -321,7 +321,7 @@ describe('promises', () => {
       expect(source.destroyed).to.equal(true);
     });
 
-    it('a start function that throws gives a failed future; one that returns no promise is a TypeError', async () => {
+    it('a start function that throws gives a failed future; one that returns no promise is a TypeError, and its signal is aborted', async () => {
       const boom = new RangeError('boom');
       const caught = await run(
         catching(() =>
@@ -331,7 +331,14 @@ describe('promises', () => {
         ),
       );
       expect(caught).to.equal(boom);
-      expect(() => fromPromise((() => 5) as unknown as () => Promise<number>, loop)).to.throw(TypeError, 'fromPromise(start) needs start(signal) to return a promise, got 5 from <function>');
+      let given: AbortSignal | null = null;
+      const notAPromise = ((signal: AbortSignal) => {
+        given = signal;
+        return 5;
+      }) as unknown as () => Promise<number>;
+      expect(() => fromPromise(notAPromise, loop)).to.throw(TypeError, 'fromPromise() needs start(signal) to return a promise, got 5 from <function notAPromise>');
+      expect(given!.aborted).to.equal(true); // whatever it started with the signal is told
+      expect(loop._ready.length).to.equal(0); // and nothing was scheduled
     });
   });
 

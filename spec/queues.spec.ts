@@ -51,6 +51,10 @@ describe('Queue basics', () => {
       expect(() => make({ maxSize: 2 } as QueueOptions)).to.throw(TypeError, `${name}() got an unexpected option 'maxSize' (it takes 'maxsize'${name === 'PriorityQueue' ? ", 'compare'" : ''})`);
       expect(() => make({ maxsize: 1.5 })).to.throw(TypeError, `${name} maxsize must be an integer (0 or less: unbounded), got 1.5`);
     }
+    // Only a plain object is the options: anything else is a maxsize, and not a valid one.
+    expect(() => new Queue([2] as unknown as number)).to.throw(TypeError, 'Queue maxsize must be an integer (0 or less: unbounded), got [2]');
+    expect(() => new PriorityQueue(new Map() as unknown as number)).to.throw(TypeError, 'PriorityQueue maxsize must be an integer');
+    expect(new Queue(Object.assign(Object.create(null) as QueueOptions, { maxsize: 3 })).maxsize).to.equal(3);
   });
 
   it('qsize, empty and full (test_empty, test_full, test_maxsize)', () => {

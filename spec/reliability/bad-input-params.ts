@@ -64,6 +64,15 @@ const isInt = (v: unknown) => Number.isInteger(v);
 const orNull = (p: (v: unknown) => boolean) => (v: unknown) => v === null || p(v);
 const optional = (p: (v: unknown) => boolean) => (v: unknown) => v === undefined || p(v);
 const isPlainOptions = (v: unknown) => v !== null && typeof v === 'object' && !isFuture(v) && !isCoroutine(v);
+/** A plain object with only `key`, whose value (when present) passes `ok`: the options form of a constructor. */
+const optionsWith = (key: string, ok: (v: unknown) => boolean) => (v: unknown) => {
+  if (v === null || typeof v !== 'object') return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return false;
+  return Object.keys(v).every((k) => k === key) && ok((v as Record<string, unknown>)[key]);
+};
+/** Python's first argument alone, or as the one key of an options object. */
+const alone = (key: string, ok: (v: unknown) => boolean) => (v: unknown) => ok(v) || optionsWith(key, optional(ok))(v);
 const isAwaitable = (v: unknown) => isFuture(v) || isCoroutine(v);
 /** A readuntil() separator: non-empty bytes or string (a list of them is valid too). */
 const isSeparator = (v: unknown) => (typeof v === 'string' && v !== '') || (v instanceof Uint8Array && v.length > 0);
@@ -157,12 +166,12 @@ export const PARAMS: Param[] = [
   { api: 'Condition.notify(n)', valid: (v) => v === undefined || (isNum(v) && !Number.isNaN(v)), call: (v) => notifyInside(v), message: /notify\(/, late: () => true },
   { api: 'TaskGroup.createTask(coro)', valid: isCoroutine, call: (v) => createTaskInside(v), message: /createTask\(\)/, late: () => true },
   { api: 'Runner.runSync(coro)', valid: isCoroutine, call: (v) => new Runner().runSync(v as Coroutine<unknown>), message: /coroutine/ },
-  { api: 'new Semaphore(value)', valid: optional(isInt), call: (v) => new Semaphore(v as number), message: /Semaphore/ },
-  { api: 'new BoundedSemaphore(value)', valid: optional(isInt), call: (v) => new BoundedSemaphore(v as number), message: /Semaphore/ },
-  { api: 'new Condition(lock)', valid: optional(orNull((v) => v instanceof Lock)), call: (v) => new Condition(v as Lock), message: /Condition/ },
-  { api: 'new Barrier(parties)', valid: isInt, call: (v) => new Barrier(v as number), message: /Barrier|parties/, error: [TypeError, ValueError] },
-  { api: 'new Queue(maxsize)', valid: optional(isInt), call: (v) => new Queue(v as number), message: /Queue.*maxsize|maxsize/ },
-  { api: 'new LifoQueue(maxsize)', valid: optional(isInt), call: (v) => new LifoQueue(v as number), message: /maxsize/ },
+  { api: 'new Semaphore(value)', valid: optional(alone('value', isInt)), call: (v) => new Semaphore(v as number), message: /Semaphore/ },
+  { api: 'new BoundedSemaphore(value)', valid: optional(alone('value', isInt)), call: (v) => new BoundedSemaphore(v as number), message: /Semaphore/ },
+  { api: 'new Condition(lock)', valid: optional(alone('lock', orNull((v) => v instanceof Lock))), call: (v) => new Condition(v as Lock), message: /Condition/ },
+  { api: 'new Barrier(parties)', valid: (v) => isInt(v) || optionsWith('parties', isInt)(v), call: (v) => new Barrier(v as number), message: /Barrier|parties/, error: [TypeError, ValueError] },
+  { api: 'new Queue(maxsize)', valid: optional(alone('maxsize', isInt)), call: (v) => new Queue(v as number), message: /Queue.*maxsize|maxsize/ },
+  { api: 'new LifoQueue(maxsize)', valid: optional(alone('maxsize', isInt)), call: (v) => new LifoQueue(v as number), message: /maxsize/ },
   { api: 'new PriorityQueue(options)', valid: optional((v) => isInt(v) || isPlainOptions(v)), call: (v) => new PriorityQueue(v as number), message: /PriorityQueue|maxsize|options/ },
   { api: 'new EventLoop(options)', valid: optional(isPlainOptions), call: (v) => new EventLoop(v as object), message: /EventLoop options/ },
   { api: 'new EventLoop({ clock })', valid: optional((v) => v === 'real' || v === 'virtual'), call: (v) => new EventLoop({ clock: v as 'real' }), message: /clock/, error: [TypeError, ValueError] },
