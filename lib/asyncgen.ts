@@ -50,8 +50,8 @@ export type AsyncGenBody<T> = Generator<Suspension | undefined | Emission<T>, vo
 export type EmittedBy<Y> = Y extends Emission<infer T> ? T : never;
 
 /**
- * @internal CPython's `_PyAsyncGenWrappedValue`: a value the body produced,
- * as opposed to something it awaits. Like a Future, `yield*` of it yields
+ * What `emit(value)` returns (CPython's `_PyAsyncGenWrappedValue`): a value
+ * the body produced, as opposed to something it awaits. Like a Future, `yield*` of it yields
  * the marker itself; what comes back is what the consumer sent (`asend`).
  */
 export class AsyncGenValue<T = unknown, TSend = unknown> {

@@ -47,7 +47,7 @@ export interface AsyncContextManager<T> {
  * What a block may yield: a coroutine's awaits, and — inside an async
  * generator's body — its emissions, which pass through to the generator.
  */
-type BlockYield = Suspension | undefined | Emission<unknown>;
+export type BlockYield = Suspension | undefined | Emission<unknown>;
 
 /**
  * `async with cm as value: body` — returns the body's result, or undefined

@@ -63,6 +63,8 @@ export type { TransportOwner } from './transports';
 export type { TraceEventBase } from './inspect';
 export { FlowControlMixin } from './streams';
 export type { PipedIf } from './subprocess';
+export type { AsyncGenValue } from './asyncgen';
+export type { BlockYield } from './contexts';
 export { cancelOnAbort } from './abort';
 export { once, type EventEmitterLike, type EventTargetLike, on, EventIterator, type OnceOptions, type OnOptions } from './emitters';
 export { Lock, Event, Condition, Semaphore, BoundedSemaphore, type SemaphoreOptions, type ConditionOptions } from './locks';

@@ -12,6 +12,8 @@ import {
   asyncWith,
   createTask,
   StopAsyncIteration,
+  asyncCursor,
+  asyncFor,
   on,
   once,
   run,
@@ -225,6 +227,30 @@ describe('on(emitter, name): the events as an async iterator', () => {
       return seen;
     }
     expect(await run(main())).to.deep.equal(['one', 'two', 'ping', true]);
+  });
+
+  it('is an async iterable: asyncFor and asyncCursor take it, break included', async () => {
+    const emitter = new EventEmitter();
+    function* main(): Coroutine<unknown[]> {
+      const seen: unknown[] = [];
+      setImmediate(() => {
+        for (const n of [1, 2, 3]) emitter.emit('n', n);
+        emitter.emit('done');
+      });
+      yield* asyncFor(on<[number]>(emitter, 'n', { close: ['done'] }), function* ([n]) {
+        seen.push(n);
+      });
+      const events = on<[string]>(emitter, 'word');
+      setImmediate(() => ['a', 'stop', 'b'].forEach((w) => emitter.emit('word', w)));
+      for (const c = asyncCursor(events); yield* c.next(); ) {
+        if (c.value[0] === 'stop') break;
+        seen.push(c.value[0]);
+      }
+      yield* events.aclose();
+      seen.push(emitter.listenerCount('word'));
+      return seen;
+    }
+    expect(await run(main())).to.deep.equal([1, 2, 3, 'a', 0]);
   });
 
   it('checks its arguments', () => {
