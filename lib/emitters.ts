@@ -202,7 +202,6 @@ export class EventIterator<A extends unknown[] = unknown[]> {
 
   /** @internal An event: to the oldest waiter still waiting, else kept. */
   _deliver(args: A): void {
-    if (this._ended) return;
     const waiter = this._nextWaiter();
     if (waiter !== null) waiter.setResult(args);
     else this._buffer.push(args);

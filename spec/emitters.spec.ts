@@ -11,6 +11,7 @@ import {
   TimeoutError,
   asyncWith,
   createTask,
+  getRunningLoop,
   StopAsyncIteration,
   asyncCursor,
   asyncFor,
@@ -251,6 +252,40 @@ describe('on(emitter, name): the events as an async iterator', () => {
       return seen;
     }
     expect(await run(main())).to.deep.equal([1, 2, 3, 'a', 0]);
+  });
+
+  it('edge cases: an EventTarget with close events; an \'error\' with no error; the loop given; aclose after the end; a symbol\'s name', async () => {
+    const target = new EventTarget();
+    const emitter = new EventEmitter();
+    const sym = Symbol('tick');
+    function* main(): Coroutine<string[]> {
+      const loop = getRunningLoop();
+      const events = on<[Event]>(target, 'ping', { close: ['bye'], loop });
+      target.dispatchEvent(new Event('ping'));
+      target.dispatchEvent(new Event('bye'));
+      const first = (yield* events.anext())[0].type;
+      const end = String(yield* catching(events.anext()));
+      yield* events.aclose(); // after the end: nothing more to do
+      const bare = on(emitter, 'data');
+      emitter.emit('error'); // an 'error' event without an error
+      const ticks = on(emitter, sym);
+      const named = String(ticks);
+      yield* ticks.aclose();
+      const waited = once(emitter, 'x', { loop });
+      emitter.emit('x', 'given loop');
+      return [first, end, String(yield* catching(bare.anext())), named, String((yield* waited)[0])];
+    }
+    expect(await run(main())).to.deep.equal(['ping', 'StopAsyncIteration', "Error: 'error' event emitted with undefined", '<EventIterator Symbol(tick) listening buffered=0 waiting=0>', 'given loop']);
+  });
+
+  it('an end that comes after the loop closed is ignored', () => {
+    const emitter = new EventEmitter();
+    const closed = new EventLoop({ clock: 'virtual' });
+    const it = on(emitter, 'data', { loop: closed });
+    closed.close();
+    emitter.emit('error', new RangeError('late'));
+    expect(emitter.listenerCount('data')).to.equal(0);
+    expect(String(it)).to.equal("<EventIterator 'data' ended buffered=0 waiting=0>");
   });
 
   it('checks its arguments', () => {
