@@ -66,7 +66,7 @@ export { cancelOnAbort } from './abort';
 export { once, on, EventIterator, type OnceOptions, type OnOptions, type EventEmitterLike, type EventTargetLike } from './emitters';
 export { Lock, Event, Condition, Semaphore, BoundedSemaphore, type SemaphoreOptions, type ConditionOptions } from './locks';
 export { Barrier, type BarrierOptions } from './barriers';
-export { Queue, PriorityQueue, LifoQueue, type PriorityQueueOptions, type QueueOptions } from './queues';
+export { Queue, PriorityQueue, LifoQueue, type QueueOptions, type PriorityQueueOptions } from './queues';
 export {
   gather,
   shield,

@@ -57,6 +57,11 @@ export {
 export { run, runSync, Runner, type RunOptions } from './runners';
 export { fromPromise, toPromise, runCoroutineThreadsafe, type RunCoroutineThreadsafeOptions } from './promises';
 export { ThreadPoolExecutor, toThread, type ThreadPoolExecutorOptions, type ShutdownOptions, type ModuleFunction } from './executors'; // importing it registers the default executor
+export { cancelOnAbort } from './abort';
+export { once, on, EventIterator, type OnceOptions, type OnOptions, type EventEmitterLike, type EventTargetLike } from './emitters';
+export { Lock, Event, Condition, Semaphore, BoundedSemaphore, type SemaphoreOptions, type ConditionOptions } from './locks';
+export { Barrier, type BarrierOptions } from './barriers';
+export { Queue, PriorityQueue, LifoQueue, type QueueOptions, type PriorityQueueOptions } from './queues';
 // Named by public signatures, so exported for the API reference (npm run docs).
 export type { Main } from './runners';
 export type { TransportOwner } from './transports';
@@ -65,11 +70,6 @@ export { FlowControlMixin } from './streams';
 export type { PipedIf } from './subprocess';
 export type { AsyncGenValue } from './asyncgen';
 export type { BlockYield } from './contexts';
-export { cancelOnAbort } from './abort';
-export { once, type EventEmitterLike, type EventTargetLike, on, EventIterator, type OnceOptions, type OnOptions } from './emitters';
-export { Lock, Event, Condition, Semaphore, BoundedSemaphore, type SemaphoreOptions, type ConditionOptions } from './locks';
-export { Barrier, type BarrierOptions } from './barriers';
-export { Queue, PriorityQueue, LifoQueue, type PriorityQueueOptions, type QueueOptions } from './queues';
 export {
   gather,
   shield,
