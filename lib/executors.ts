@@ -41,7 +41,7 @@ import { getRunningLoop } from './events';
 import { InvalidStateError, RuntimeError, TimeoutError, ValueError } from './exceptions';
 import type { Coroutine, Future } from './futures';
 import { callableName, repr } from './repr';
-import { checkOptions } from './options';
+import { checkOptions, isOptionsObject } from './options';
 import { lifeline, pollDeaths, unwatch, watch } from './executor-keeper';
 import { WORKER_SOURCE } from './executor-worker';
 
@@ -317,7 +317,10 @@ export class ThreadPoolExecutor implements Executor {
   private _posted = new Int32Array(new SharedArrayBuffer(4));
   private _seen = 0;
 
-  constructor(options: ThreadPoolExecutorOptions = {}) {
+  /** `maxWorkers` alone, as Python's `ThreadPoolExecutor(4)`, or the options. */
+  constructor(options: number | null | ThreadPoolExecutorOptions = {}) {
+    // A plain object is the options; anything else is maxWorkers itself (and checked as one).
+    if (!isOptionsObject(options)) options = { maxWorkers: options as number | null };
     checkOptions<ThreadPoolExecutorOptions>('ThreadPoolExecutor', options, ['maxWorkers', 'resourceLimits']);
     const max = options.maxWorkers;
     if (max == null) {

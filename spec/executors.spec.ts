@@ -488,10 +488,16 @@ describe('executors', () => {
       expect(() => new ThreadPoolExecutor({ maxWorkers: 0 })).to.throw(ValueError, /positive integer/);
       expect(() => new ThreadPoolExecutor({ maxWorkers: 1.5 })).to.throw(ValueError, /positive integer/);
       expect(() => new ThreadPoolExecutor({ maxWorkers: '2' as unknown as number })).to.throw(TypeError, /must be a number/);
-      expect(() => new ThreadPoolExecutor(null as unknown as {})).to.throw(TypeError, /options must be an object/);
+      expect(() => new ThreadPoolExecutor('2' as unknown as number)).to.throw(TypeError, /must be a number/);
+      expect(() => new ThreadPoolExecutor(0)).to.throw(ValueError, /positive integer/);
       expect(() => new ThreadPoolExecutor({ maxWorker: 2 } as unknown as {})).to.throw(TypeError, "ThreadPoolExecutor() got an unexpected option 'maxWorker' (it takes 'maxWorkers', 'resourceLimits')");
       expect(() => new ThreadPoolExecutor({ resourceLimits: 64 as unknown as {} })).to.throw(TypeError, 'resourceLimits must be an object such as { maxOldGenerationSizeMb: 64 }, got 64');
       expect(new ThreadPoolExecutor().maxWorkers).to.equal(os.availableParallelism());
+    });
+
+    it('takes maxWorkers alone, as ThreadPoolExecutor(3) does; null is the default size', () => {
+      expect(new ThreadPoolExecutor(3).maxWorkers).to.equal(3);
+      expect(new ThreadPoolExecutor(null).maxWorkers).to.equal(os.availableParallelism());
     });
   });
 
