@@ -12,7 +12,7 @@
  *      Task *is* a Future, and whoever awaits it is woken the same way.
  *
  * The narration below comes from a small Instrument (the loop's hooks, see
- * API.md §12) written in this file; `--trace` adds tulip's own Tracer.
+ * docs/seeing-inside.md §1) written in this file; `--trace` adds tulip's own Tracer.
  *
  * Run: npx ts-node examples/03-task-trampoline.ts [--trace] [--timeline]
  */

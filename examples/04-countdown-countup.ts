@@ -6,8 +6,14 @@
  * time — the order *is* the lesson. Every `sleep(d)` puts a timer in the
  * loop's heap, ordered by (deadline, scheduling order); the idle loop jumps
  * the virtual clock to the top of the heap, so the whole program takes no
- * real time and prints the same thing on every run. Timers due at the same
- * moment fire in the order they were scheduled.
+ * real time and prints the same thing on every run.
+ *
+ * At t=3 both tasks' timers are due at the same moment. tulip fires such
+ * timers in the order they were scheduled — a rule of its own: CPython's
+ * heap compares timers by deadline only, so its order for equal deadlines
+ * is unspecified (20 timers set for one instant fired as 0, 2, 6, 14, 13,
+ * 19, … on 3.13), and on the real clock two deadlines are rarely equal
+ * anyway. Never rely on it in code meant for asyncio.
  *
  * Run: npx ts-node examples/04-countdown-countup.ts [--realtime] [--trace] [--timeline]
  */
@@ -91,7 +97,8 @@ console.log(
   [
     '',
     'Notes:',
-    '  - at t=3.000 both timers were due; countup\'s was scheduled first (at t=1.500), so it ran first;',
+    '  - at t=3.000 both timers were due; countup\'s was scheduled first (at t=1.500), so tulip ran it first —',
+    "    tulip's rule, not asyncio's: CPython leaves the order of equal deadlines unspecified;",
     '  - the heap holds one timer per sleeping task: a sleep is a Future plus a timer that finishes it;',
     "  - a pop runs the timer's callback, which finishes the future; the task's wakeup follows through callSoon;",
     `  - ${flags.realtime ? 'on the real clock this took about 6 seconds' : `6 seconds of loop time took ${realMs < 1000 ? 'well under a second' : 'over a second (?)'} of real time`}.`,

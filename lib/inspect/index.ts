@@ -1,5 +1,5 @@
 /**
- * Seeing inside (tulip's own; API.md §12): the Tracer and its renderers,
+ * Seeing inside (tulip's own; docs/seeing-inside.md): the Tracer and its renderers,
  * loop.snapshot(), the task tree, and the deadlock report. Importing this
  * module adds `snapshot()` to EventLoop.
  */
