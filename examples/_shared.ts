@@ -11,7 +11,7 @@
  * This file is not an example: it starts with `_` so the examples spec and
  * `npm run example` skip it.
  */
-import { EventLoop, Tracer, getRunningLoop, run, runSync, type Coroutine, type CoroutineCall } from '../lib';
+import { EventLoop, Tracer, getRunningLoop, run, runSync, type Clock, type Coroutine, type CoroutineCall } from '../lib';
 
 const argv = process.argv.slice(2);
 
@@ -32,12 +32,13 @@ let lastLoop: EventLoop | null = null;
 
 /**
  * A new loop for an example: the virtual clock unless told otherwise (or
- * `--realtime` is given), with a Tracer attached when --trace/--timeline ask for one.
+ * `--realtime` is given), with a Tracer attached when --trace/--timeline ask
+ * for one. `clock` may also be a Clock object of the example's own.
  */
-export function makeLoop(options: { clock?: 'real' | 'virtual'; debug?: boolean } = {}): EventLoop {
+export function makeLoop(options: { clock?: 'real' | 'virtual' | Clock; debug?: boolean } = {}): EventLoop {
   const clock = options.clock ?? (flags.realtime ? 'real' : 'virtual');
   const loop = new EventLoop({ clock, debug: options.debug });
-  if (clock === 'real') startTimes.set(loop, loop.time());
+  if (loop._clock.kind === 'real') startTimes.set(loop, loop.time());
   if (flags.trace || flags.timeline) {
     const tracer = new Tracer();
     loop.addInstrument(tracer);
