@@ -1,17 +1,19 @@
 /**
- * 10 — An echo server on real sockets (startServer, openConnection).
+ * 10 — An echo server: one task per connection.
  *
  * The classic first network program of every coroutine tutorial (pyos,
- * concurrencylive, curio's echoserv), with tulip's streams:
- *  - `startServer(handle, '127.0.0.1', 0)` listens (port 0: the OS picks a
- *    free port) and runs `handle(reader, writer)` as a new Task for every
- *    connection — one task per client, no threads, no callbacks;
- *  - `yield* reader.readline()` waits for a line (an empty result is EOF);
- *    `writer.write(data)` buffers, `yield* writer.drain()` waits until the
- *    socket has taken it (back-pressure);
- *  - `openConnection(host, port)` is the client side: the same reader/writer pair.
- * While the three clients of part 2 are connected, the task tree shows one
- * handler task per connection. The port is printed as `<ephemeral>`.
+ * concurrencylive, curio's echoserv), and its one idea: the server does not
+ * juggle its clients. `startServer(handle, '127.0.0.1', 0)` runs
+ * `handle(reader, writer)` as a new Task for every connection, and each
+ * handler is written as if it had its client to itself — read a line
+ * (`yield* reader.readline()` parks the task until one arrives), write it
+ * back, repeat. A client that says nothing costs a parked task, nothing
+ * more: it holds up no one.
+ *  - part 1: a quiet client and a busy one; the busy one is served while
+ *    the quiet one's handler waits, as the task tree shows;
+ *  - part 2: three clients at once, three handler tasks.
+ * The streams API itself (`openConnection`, `write`/`drain`, closing) is in
+ * docs/io.md. The port is printed as `<ephemeral>`.
  *
  * Real sockets, real time: the spec normalises timestamps (t=#.###).
  *
@@ -34,8 +36,8 @@ import {
 import { heading, intro, loopEpoch, runReal, say } from './_shared';
 
 intro(
-  '10 — an echo server on real sockets',
-  'One task per connection: read a line, write it back, until the client hangs up.',
+  '10 — an echo server: one task per connection',
+  'Each connection gets its own Task: read a line, write it back, until the client hangs up.',
 );
 
 const decoder = new TextDecoder();
@@ -43,7 +45,8 @@ let quiet = false; // part 2 runs clients concurrently: the server keeps its log
 let clients = 0;
 let connected = 0;
 let mostAtOnce = 0;
-const firstClientGone = new Event(); // set when client 1's handler is done, so part 2 starts after it
+const arrived = new Event(); // set when a handler starts: part 1 connects its clients one after the other
+const gone = new Map<number, Event>(); // set when the handler of client N is done
 
 /** The server's side of one connection: runs as its own Task. */
 function* handleClient(reader: StreamReader, writer: StreamWriter): Coroutine<void> {
@@ -51,7 +54,9 @@ function* handleClient(reader: StreamReader, writer: StreamWriter): Coroutine<vo
   currentTask()?.setName(`handler-${id}`);
   connected++;
   mostAtOnce = Math.max(mostAtOnce, connected);
-  if (!quiet) say(`server: client ${id} connected — a new Task handles it`);
+  gone.set(id, new Event());
+  if (!quiet) say(`server: client ${id} connected — a new Task, handler-${id}, serves it`);
+  arrived.set();
   try {
     for (;;) {
       const line = yield* reader.readline(); // suspends until a whole line (or EOF) has arrived
@@ -66,7 +71,7 @@ function* handleClient(reader: StreamReader, writer: StreamWriter): Coroutine<vo
     connected--;
     writer.close();
     yield* writer.waitClosed();
-    if (id === 1) firstClientGone.set();
+    gone.get(id)!.set();
   }
 }
 
@@ -98,14 +103,47 @@ function* client(name: string, lines: string[], pause: number, pauseAfterFirst =
 
 let port = 0;
 
+/** Connects a client and waits until its handler task has started (so the logs come in order). */
+function* connect(name: string): Coroutine<[StreamReader, StreamWriter]> {
+  arrived.clear();
+  const pair = yield* openConnection('127.0.0.1', port);
+  yield* arrived.wait();
+  return pair;
+}
+
+/** Sends one line and reads its echo. */
+function* exchange(name: string, reader: StreamReader, writer: StreamWriter, text: string): Coroutine<void> {
+  writer.write(`${text}\n`);
+  yield* writer.drain();
+  const echo = decoder.decode(yield* reader.readline()).trimEnd();
+  say(`${name}: sent ${JSON.stringify(text)}, got back ${JSON.stringify(echo)}`);
+}
+
+/** Prints the loop's task tree, with times as stamp() shows them. */
+function printTree(): void {
+  const loop = getRunningLoop();
+  const tree = formatTaskTree(loop).replace(/t=(\d+\.\d+)/g, (_, t: string) => `t=${(Number(t) - loopEpoch(loop)).toFixed(3)}`);
+  for (const line of tree.split('\n')) console.log(`    ${line}`);
+}
+
 function* main(): Coroutine<void> {
   const server = yield* startServer(handleClient, '127.0.0.1', 0);
   port = server.address().port;
   say(`server: listening on 127.0.0.1 port <ephemeral>`);
 
-  heading('1. One client, three lines');
-  yield* client('client', ['hello', 'how are you?', 'bye'], 0.05);
-  yield* firstClientGone.wait(); // until the server has seen the hang-up
+  heading('1. A quiet client does not hold up a busy one');
+  const [quietReader, quietWriter] = yield* connect('quiet');
+  say('quiet: connected, and says nothing yet');
+  const [busyReader, busyWriter] = yield* connect('busy');
+  for (const text of ['a', 'b', 'c']) yield* exchange('busy', busyReader, busyWriter, text);
+  say("the task tree: handler-1 still waits for quiet's first line; handler-2 waits for busy's next one");
+  printTree();
+  yield* exchange('quiet', quietReader, quietWriter, 'hello, at last');
+  for (const [id, writer] of [[1, quietWriter], [2, busyWriter]] as const) {
+    writer.close(); // EOF for the handler: it ends
+    yield* writer.waitClosed();
+    yield* gone.get(id)!.wait();
+  }
 
   heading('2. Three clients at once');
   quiet = true;
@@ -113,9 +151,7 @@ function* main(): Coroutine<void> {
     (function* peek(): Coroutine<void> {
       yield* allConnected.wait(); // every client has had its first echo and waits for carryOn
       say('the task tree while they are connected: three clients in a gather, three handler tasks');
-      const loop = getRunningLoop();
-      const tree = formatTaskTree(loop).replace(/t=(\d+\.\d+)/g, (_, t: string) => `t=${(Number(t) - loopEpoch(loop)).toFixed(3)}`); // times as stamp() shows them
-      for (const line of tree.split('\n')) console.log(`    ${line}`);
+      printTree();
       carryOn.set();
     })(),
     { name: 'peek' },
@@ -129,7 +165,6 @@ function* main(): Coroutine<void> {
   for (const [i, name] of ['alice', 'bob', 'carol'].entries()) say(`${name} got back: ${results[i].join(' | ')}`);
   say(`server: served ${clients} connections so far, at most ${mostAtOnce} at once`);
 
-  heading('3. Shutting down');
   server.close(); // stop listening
   yield* server.waitClosed();
   say('server: closed');

@@ -41,7 +41,6 @@ const REAL_TIME: Rule[] = [
  */
 const VOLATILE: Record<string, Rule[]> = {
   '10-': REAL_TIME,
-  '11-': REAL_TIME,
   '16-': REAL_TIME,
   '17-': REAL_TIME,
   '19-': REAL_TIME,
