@@ -109,7 +109,7 @@ function* main(): Coroutine<void> {
   const t0 = performance.now();
   // All eight are submitted at once: two run, the others wait in the pool's queue.
   const futures: Future<ReturnType<typeof countPrimes>>[] = SLICES.map(([lo, hi]) => loop.runInExecutor(pool, countPrimes, lo, hi));
-  const results = [];
+  const results: ReturnType<typeof countPrimes>[] = [];
   for (const f of futures) results.push(yield* f); // awaiting in order: they run regardless
   const elapsed = performance.now() - t0;
   const total = results.reduce((sum, r) => sum + r.count, 0);
