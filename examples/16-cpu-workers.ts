@@ -23,7 +23,7 @@
  *
  * Run: npx ts-node examples/16-cpu-workers.ts
  */
-import { ThreadPoolExecutor, createTask, getRunningLoop, sleep, toThread, type Coroutine, type Future } from '../lib';
+import { ThreadPoolExecutor, createTask, fromPromise, getRunningLoop, sleep, toThread, type Coroutine, type Future } from '../lib';
 import { heading, intro, runReal, say } from './_shared';
 
 intro(
@@ -121,7 +121,7 @@ function* main(): Coroutine<void> {
   const both = lanes.length === 2 ? covered(lanes[0]) + covered(lanes[1]) - covered([...lanes[0], ...lanes[1]]) : 0;
   say(`both workers busy at the same time: ${both.toFixed(0)} ms — ${both > 0 ? 'they overlapped' : 'they did not overlap (?)'}`);
   say(`the heartbeat ticked on the loop meanwhile: ${ticks > 0 ? 'yes' : 'no'}`);
-  pool.shutdown();
+  yield* fromPromise(pool.shutdown()); // the threads end (concurrent.futures: shutdown(wait=True))
 
   heading('3. toThread: the default pool, in one line');
   const n = yield* toThread(countPrimes, 0, 100_000);
