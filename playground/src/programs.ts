@@ -186,7 +186,7 @@ function* main() {
   {
     id: 'cancellation',
     title: 'Cancellation: down the awaits, and back up',
-    from: 'examples/09-timeouts-and-cancellation.ts',
+    from: 'examples/23-one-cancellation.ts',
     source: `// main cancels 'supervisor', which awaits the task 'worker', which
 // waits three calls deep in a sleep. cancel() travels down the chain
 // of awaits — supervisor's await cancels worker, worker's cancels
