@@ -35,11 +35,11 @@ const STOPS: Stop[] = [
     why: 'Two tasks, one timer heap, virtual time: six seconds of sleeping in no time at all.',
   },
   {
-    file: '06-yield-star-mistakes',
+    file: '07-yield-star-mistakes',
     why: 'Forget the * in yield* and tulip tells you what you wrote and what to write instead.',
   },
   {
-    file: '14-dining-philosophers',
+    file: '16-dining-philosophers',
     why: 'A deadlock that does not hang: the loop sees nobody can make progress and says who waits for whom.',
   },
 ];
@@ -74,7 +74,7 @@ if (process.argv.includes('--stops')) {
   if (res.status !== 0) process.exitCode = res.status ?? 1;
   console.log('\n━━━ End of the tour ━━━');
   console.log('examples/README.md lists every example, what it teaches and how to run it:');
-  console.log('  npm run example -- NAME            e.g. npm run example -- 07');
+  console.log('  npm run example -- NAME            e.g. npm run example -- 08');
   console.log('  npm run example -- NAME --trace    the same, with the Tracer narrating the run');
   console.log('docs/internals.md follows one value from `yield* fut` through the Task and the loop and back.');
 }

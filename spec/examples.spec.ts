@@ -40,11 +40,11 @@ const REAL_TIME: Rule[] = [
  * Each example's header comment says what it normalises.
  */
 const VOLATILE: Record<string, Rule[]> = {
-  '10-': REAL_TIME,
-  '16-': REAL_TIME,
-  '17-': REAL_TIME,
+  '12-': REAL_TIME,
+  '18-': REAL_TIME,
   '19-': REAL_TIME,
-  '20-': REAL_TIME,
+  '21-': REAL_TIME,
+  '22-': REAL_TIME,
 };
 
 function rulesFor(name: string): Rule[] {

@@ -70,7 +70,7 @@ function* main() {
   {
     id: 'gather',
     title: 'gather: three at once, results in order',
-    from: 'examples/07-gather-wait-ordering.ts',
+    from: 'examples/08-gather-wait-ordering.ts',
     source: `// gather() wraps each coroutine in a Task (watch three tasks appear
 // in the ready deque), waits for all of them, and gives their
 // results in the order they were given — not the order they finished
@@ -99,7 +99,7 @@ function* main() {
   {
     id: 'producer-consumer',
     title: 'Producer/consumer: a bounded queue',
-    from: 'examples/08-producer-consumer.ts',
+    from: 'examples/09-producer-consumer.ts',
     source: `// A Queue of 2 between one producer and two consumers. put() waits
 // while the queue is full (back-pressure), get() while it is empty;
 // join() waits until every item put was marked done, and shutdown()
@@ -144,7 +144,7 @@ function* main() {
   {
     id: 'timeouts',
     title: 'Timeouts and cancellation',
-    from: 'examples/09-timeouts-and-cancellation.ts',
+    from: 'examples/10-timeouts-and-cancellation.ts',
     source: `// waitFor() gives up after a timeout: it cancels the operation,
 // which gets CancelledError at its yield* and may clean up.
 // task.cancel() does the same to a task. Watch the timeout's timer
@@ -186,7 +186,7 @@ function* main() {
   {
     id: 'cancellation',
     title: 'Cancellation: down the awaits, and back up',
-    from: 'examples/23-one-cancellation.ts',
+    from: 'examples/11-one-cancellation.ts',
     source: `// main cancels 'supervisor', which awaits the task 'worker', which
 // waits three calls deep in a sleep. cancel() travels down the chain
 // of awaits — supervisor's await cancels worker, worker's cancels
@@ -276,7 +276,7 @@ function* main() {
     id: 'deadlock',
     title: 'A deadlock: two locks, opposite orders',
     fails: 'deadlock',
-    from: 'examples/14-dining-philosophers.ts',
+    from: 'examples/16-dining-philosophers.ts',
     source: `// Two tasks take the same two locks in opposite orders. Each gets
 // its first lock, then waits forever for the other's: a wait cycle.
 // CPython would hang; tulip notices that nothing can ever make
@@ -310,7 +310,7 @@ function* main() {
     id: 'forgotten-star',
     title: 'A mistake: yield instead of yield*',
     fails: 'exception',
-    from: 'examples/06-yield-star-mistakes.ts',
+    from: 'examples/07-yield-star-mistakes.ts',
     source: `// \`yield sleep(1)\` hands the loop a generator instead of waiting
 // for it. The Task cannot know what to do with it: it throws a
 // RuntimeError back into the coroutine at its next step, saying what
@@ -328,7 +328,7 @@ function* main() {
     id: 'never-yields',
     title: 'A mistake: a coroutine that never yields',
     fails: 'frozen',
-    from: 'examples/13-blocking-the-loop.ts',
+    from: 'examples/15-blocking-the-loop.ts',
     source: `// A coroutine that loops without ever yielding keeps the loop's only
 // thread: no other callback, timer or task can run again. The
 // playground stops it after a moment (the page keeps running; press
