@@ -70,6 +70,7 @@ export { FlowControlMixin } from './streams';
 export type { PipedIf } from './subprocess';
 export type { AsyncGenValue } from './asyncgen';
 export type { BlockYield } from './contexts';
+export type { LoopResource } from './loop-resources';
 export {
   gather,
   shield,
