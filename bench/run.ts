@@ -21,6 +21,9 @@
  *   --no-python      skip CPython
  *   --no-native      skip native async/await
  *   --python 3.12.1  only these pyenv versions (comma-separated)
+ *   --diagnostic     tulip on a virtual clock with its hot classes anchored
+ *                    (round one's figures; see bench/NOTES.md). Without it,
+ *                    the headline: the loop users get (real clock), nothing anchored.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -50,10 +53,11 @@ interface Options {
   native: boolean;
   pythonVersions: string[];
   scale: number;
+  diagnostic: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, only: null, runs: 5, warmups: 1, warmupSeconds: 0.5, pyRuns: 5, python: true, native: true, pythonVersions: PYENV_VERSIONS, scale: 1 };
+  const o: Options = { quick: false, only: null, runs: 5, warmups: 1, warmupSeconds: 0.5, pyRuns: 5, python: true, native: true, pythonVersions: PYENV_VERSIONS, scale: 1, diagnostic: false };
   let runsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -70,6 +74,7 @@ function parseArgs(argv: string[]): Options {
       if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs needs a positive integer');
     } else if (a === '--no-python') o.python = false;
     else if (a === '--no-native') o.native = false;
+    else if (a === '--diagnostic') o.diagnostic = true;
     else if (a.startsWith('--python')) o.pythonVersions = value().split(',').map((s) => s.trim());
     else throw new Error(`unknown option ${a} (see the comment at the top of bench/run.ts)`);
   }
@@ -132,8 +137,8 @@ interface PyOutput {
   finished?: number;
 }
 
-function runPython(py: Python, id: WorkloadId, n: number, o: Options): { cell: CellResult; memory: number | null } {
-  const args = [PY_SCRIPT, id, String(n), '--warmups', String(o.warmups), '--runs', String(o.pyRuns), '--warmup-seconds', String(o.warmupSeconds)];
+function runPython(py: Python, id: WorkloadId, n: number, o: Options, runs = o.pyRuns): { cell: CellResult; memory: number | null } {
+  const args = [PY_SCRIPT, id, String(n), '--warmups', String(o.warmups), '--runs', String(Math.min(runs, o.pyRuns)), '--warmup-seconds', String(o.warmupSeconds)];
   const r = spawnSync('python3', args, { env: py.env, encoding: 'utf8', timeout: 600_000, maxBuffer: 16 << 20 });
   const cell = emptyCell(n);
   if (r.status !== 0) {
@@ -206,7 +211,9 @@ interface Row {
 function measureRow(info: WorkloadInfo, o: Options, node: NodeChild, pythons: Python[], pyCache: Map<string, Row['python']>): Row {
   const n = sizeOf(info, o);
   const row: Row = { id: info.id, label: info.label, n, cells: {}, python: {}, memory: {} };
-  const { out, error } = runNode(node, [info.id, String(n), String(o.warmups), String(o.runs), `--warmup-seconds=${o.warmupSeconds}`, ...(o.native ? [] : ['--no-native'])]);
+  const runs = Math.min(info.runs ?? o.runs, o.runs);
+  const flags = [...(o.native ? [] : ['--no-native']), ...(o.diagnostic ? ['--diagnostic'] : [])];
+  const { out, error } = runNode(node, [info.id, String(n), String(o.warmups), String(runs), `--warmup-seconds=${o.warmupSeconds}`, ...flags]);
   const result = out as CellOutput | null;
   if (info.id === 'M1') {
     row.memory.tulip = result?.memory?.tulip ?? null;
@@ -226,7 +233,7 @@ function measureRow(info: WorkloadInfo, o: Options, node: NodeChild, pythons: Py
   if (cached !== undefined) {
     row.python = cached;
   } else {
-    for (const py of pythons) row.python[py.version] = runPython(py, info.python, n, o).cell;
+    for (const py of pythons) row.python[py.version] = runPython(py, info.python, n, o, runs).cell;
     pyCache.set(info.python, row.python);
   }
   return row;
@@ -273,6 +280,7 @@ function target(row: Row, best: number | null): string {
     return b == null ? '' : `≤ 600 B: ${b <= 600 ? 'met' : 'MISSED'}`;
   }
   if (row.id === 'W6') return 'per frame: see below';
+  if (row.id === 'C1') return tulip === null || best === null ? '' : `≥ 5×: ${tulip / best >= 5 ? 'met' : 'MISSED'}`;
   if (tulip === null || best === null) return '';
   const parts = [`≥ 10×: ${tulip / best >= 10 ? 'met' : 'MISSED'}`];
   if (row.id === 'W2') {
@@ -341,7 +349,7 @@ function main(): void {
   if (selected.length === 0) throw new Error(`--only matched no workload (ids: ${WORKLOADS.map((w) => w.id).join(', ')})`);
   const { found: pythons, notes } = o.python ? findPythons(o) : { found: [], notes: ['CPython skipped (--no-python)'] };
   for (const n of notes) log(n);
-  log(`tulip bench: ${o.quick ? 'quick, ' : ''}${o.runs} timed runs per cell (CPython ${o.pyRuns}) after ≥ ${o.warmupSeconds} s of warm-up; CPython ${pythons.map((p) => p.version).join(', ') || 'none'}`);
+  log(`tulip bench: ${o.diagnostic ? 'DIAGNOSTIC (virtual clock, anchored), ' : 'the default loop (real clock), '}${o.quick ? 'quick, ' : ''}${o.runs} timed runs per cell (CPython ${o.pyRuns}) after ≥ ${o.warmupSeconds} s of warm-up; CPython ${pythons.map((p) => p.version).join(', ') || 'none'}`);
   const rows: Row[] = [];
   const pyCache = new Map<string, Row['python']>();
   const started = Date.now();
@@ -366,6 +374,8 @@ function main(): void {
     'ops/s, best of the timed runs; (n×) = ratio to the best CPython of that workload. M1: heap bytes per pending sleeping task',
     '(tulip and native: V8 heapUsed; CPython: tracemalloc), (n×) = tulip ÷ the smallest CPython figure.',
     'W6 coroutine() is compared with the same CPython W6 figures; native W4 clamps every delay to 1 ms.',
+    'C1: tasks cancelled per second, from the first cancel() of N tasks parked in sleep(3600) until gather() has them all.',
+    o.diagnostic ? 'tulip: DIAGNOSTIC configuration (virtual clock, hot classes anchored), not what users run.' : 'tulip: the default loop (real clock, as runSync()), nothing anchored.',
     ...notes,
   ];
   console.log('');
@@ -382,7 +392,7 @@ function main(): void {
     node: process.version,
     cpu: os.cpus()[0]?.model ?? null,
     cores: os.cpus().length,
-    options: { quick: o.quick, runs: o.runs, pythonRuns: o.pyRuns, warmups: o.warmups, warmupSeconds: o.warmupSeconds, only: o.only && [...o.only] },
+    options: { diagnostic: o.diagnostic, quick: o.quick, runs: o.runs, pythonRuns: o.pyRuns, warmups: o.warmups, warmupSeconds: o.warmupSeconds, only: o.only && [...o.only] },
     python: pythons.map((p) => p.version),
     notes,
     rows: rows.map((r) => ({ ...r, bestPython: r.id === 'M1' ? null : bestPython(r) })),

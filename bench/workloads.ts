@@ -5,7 +5,7 @@
  */
 
 /** Workload ids; W6c is W6 with `level` defined through `coroutine()`. */
-export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6' | 'W6c' | 'W7' | 'M1';
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6' | 'W6c' | 'W7' | 'C1' | 'M1';
 
 export interface WorkloadInfo {
   id: WorkloadId;
@@ -15,6 +15,8 @@ export interface WorkloadInfo {
   n: number;
   /** The Python workload it is compared with (W6c is compared with CPython's W6). */
   python: WorkloadId;
+  /** Timed runs, when fewer than the run's default (C1's CPython runs last half a minute each). */
+  runs?: number;
 }
 
 export const WORKLOADS: readonly WorkloadInfo[] = [
@@ -26,6 +28,7 @@ export const WORKLOADS: readonly WorkloadInfo[] = [
   { id: 'W6', label: 'W6 chain, yield*', n: 20_000, python: 'W6' },
   { id: 'W6c', label: 'W6 chain, coroutine()', n: 20_000, python: 'W6' },
   { id: 'W7', label: 'W7 lock', n: 50_000, python: 'W7' },
+  { id: 'C1', label: 'C1 cancel sleeping tasks', n: 1_000_000, python: 'C1', runs: 2 },
   { id: 'M1', label: 'M1 bytes/task', n: 100_000, python: 'M1' },
 ];
 
@@ -71,6 +74,15 @@ export function checkTimers(r: TimerOutcome, n: number): boolean {
 /** W5: the consumer's sum is N(N−1)/2. */
 export function checkQueueSum(sum: number, n: number): boolean {
   return sum === triangle(n);
+}
+
+/** C1: every task ended cancelled. */
+export interface CancelOutcome {
+  tasks: number;
+  cancelled: number;
+}
+export function checkCancelled(r: CancelOutcome, n: number): boolean {
+  return r.tasks === n && r.cancelled === n;
 }
 
 /** M1: what one measurement gives. */

@@ -12,7 +12,7 @@
  * Arguments are checked when the function is called, before anything is
  * scheduled (CPython checks some of them only once the coroutine runs).
  */
-import { CancelledError, RuntimeError, StopAsyncIteration, TimeoutError, ValueError } from './exceptions';
+import { CancelledError, RuntimeError, StopAsyncIteration, TimeoutError, ValueError, cancelledErrorWithoutStack } from './exceptions';
 import { _getRunningLoop, getEventLoop, getRunningLoop } from './events';
 import { Future, isFuture, type Coroutine, type WaitInfo } from './futures';
 import { ensureFuture, type Awaitable } from './tasks';
@@ -136,7 +136,7 @@ export class _GatheringFuture<T> extends Future<T> {
       for (let i = 0; i < children.length; i++) {
         const child = children[i];
         if (child.cancelled()) {
-          results[i] = new CancelledError(child._cancelMessage ?? '');
+          results[i] = cancelledErrorWithoutStack(child._cancelMessage ?? '');
         } else {
           const exc = child.exception();
           results[i] = exc !== null ? exc : child.result();

@@ -7,7 +7,7 @@
  * registers a done callback on it, and when the Future is finished the
  * callback resumes the coroutine, which then reads `fut.result()`.
  */
-import { CancelledError, InvalidStateError, RuntimeError } from './exceptions';
+import { CancelledError, InvalidStateError, RuntimeError, cancelledErrorWithoutStack } from './exceptions';
 import { _getRunningLoop, getEventLoop } from './events';
 import { repr } from './repr';
 import type { EventLoop, ExceptionContext } from './loop';
@@ -291,7 +291,7 @@ export class Future<T = unknown> implements Iterable<Suspension> {
       this._cancelledExc = null;
       return exc;
     }
-    return new CancelledError(this._cancelMessage ?? '');
+    return cancelledErrorWithoutStack(this._cancelMessage ?? '');
   }
 
   /**

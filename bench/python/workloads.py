@@ -258,7 +258,37 @@ def m1(n):
     return result
 
 
+# ---- C1 cancel: N tasks parked in sleep(3600); time cancelling them all until gather has them ----
+
+async def sleep_long():
+    await asyncio.sleep(3600)
+
+
+def c1(n, _input, sw):
+    async def cancel_all():
+        tasks = [asyncio.create_task(sleep_long()) for _ in range(n)]
+        await asyncio.sleep(0)  # every task is now parked on its timer
+        sw.start()
+        for t in tasks:
+            t.cancel()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        sw.stop()
+        cancelled = sum(1 for r in results if isinstance(r, asyncio.CancelledError))
+        return {"tasks": len(results), "cancelled": cancelled}
+
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(cancel_all())
+    finally:
+        loop.close()
+
+
+def check_c1(r, n, _input):
+    return r["tasks"] == n and r["cancelled"] == n
+
+
 WORKLOADS = {
+    "C1": (None, c1, check_c1),
     "W1": (None, w1, check_w1),
     "W2": (None, w2, check_equals_n),
     "W3": (None, w3, check_equals_n),

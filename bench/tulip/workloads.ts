@@ -1,8 +1,9 @@
 /**
  * The workloads on tulip, with the synchronous driver (`runUntilComplete`,
- * `runForever`) on a virtual clock — except W4, which times real timers on
- * the real clock. Compare each with the same function in
- * bench/python/workloads.py: they are written to read alike.
+ * `runForever`) on the loop a user gets by default — `new EventLoop()`, the
+ * real clock, as under `runSync()` — or, with `--diagnostic`, on a virtual
+ * clock (see bench/NOTES.md: the figures of round one). Compare each with
+ * the same function in bench/python/workloads.py: they are written to read alike.
  */
 import * as tulip from '../../lib';
 import { EventLoop, coroutine, createTask, sleep, type Coroutine, type Task, type TimerHandle } from '../../lib';
@@ -17,6 +18,8 @@ import {
   checkQueueSum,
   checkSpawn,
   checkTimers,
+  checkCancelled,
+  type CancelOutcome,
   type MemoryOutcome,
   type TimerOutcome,
   type WorkloadId,
@@ -34,10 +37,14 @@ export const REQUIRES: Partial<Record<WorkloadId, [string, unknown][]>> = {
   W1: [['gather', gather]],
   W5: [['Queue', Queue]],
   W7: [['Lock', Lock]],
+  C1: [['gather', gather]],
 };
 
-function virtualLoop(): EventLoop {
-  return new EventLoop({ clock: 'virtual' });
+/** The headline runs on the default loop (real clock); `--diagnostic` on a virtual clock. */
+const DIAGNOSTIC = process.argv.includes('--diagnostic');
+
+function benchLoop(): EventLoop {
+  return DIAGNOSTIC ? new EventLoop({ clock: 'virtual' }) : new EventLoop();
 }
 
 /** Runs `main` to completion on a fresh loop; only `runUntilComplete` is timed. */
@@ -66,7 +73,7 @@ function* spawnAll(n: number): Coroutine<number[]> {
 }
 
 const W1: Workload<void, number[]> = {
-  once: (n, _input, sw) => timedRun(virtualLoop(), sw, () => spawnAll(n)),
+  once: (n, _input, sw) => timedRun(benchLoop(), sw, () => spawnAll(n)),
   check: checkSpawn,
 };
 
@@ -90,7 +97,7 @@ function* switchAll(n: number): Coroutine<number> {
 }
 
 const W2: Workload<void, number> = {
-  once: (n, _input, sw) => timedRun(virtualLoop(), sw, () => switchAll(n)),
+  once: (n, _input, sw) => timedRun(benchLoop(), sw, () => switchAll(n)),
   check: checkEqualsN,
 };
 
@@ -98,7 +105,7 @@ const W2: Workload<void, number> = {
 
 const W3: Workload<void, number> = {
   once(n, _input, sw) {
-    const loop = virtualLoop();
+    const loop = benchLoop();
     let count = 0;
     const cb = (): void => {
       if (++count === n) loop.stop();
@@ -166,7 +173,7 @@ function* queueBoth(n: number): Coroutine<number> {
 }
 
 const W5: Workload<void, number> = {
-  once: (n, _input, sw) => timedRun(virtualLoop(), sw, () => queueBoth(n)),
+  once: (n, _input, sw) => timedRun(benchLoop(), sw, () => queueBoth(n)),
   check: checkQueueSum,
 };
 
@@ -181,7 +188,7 @@ export function* level(d: number, n: number): Coroutine<number> {
 }
 
 const W6: Workload<void, number> = {
-  once: (n, _input, sw) => timedRun(virtualLoop(), sw, () => level(DEPTH, n)),
+  once: (n, _input, sw) => timedRun(benchLoop(), sw, () => level(DEPTH, n)),
   check: checkEqualsN,
 };
 
@@ -202,7 +209,7 @@ function* levelCBody(d: number, n: number): Coroutine<number> {
 export const levelC = coroutine(levelCBody);
 
 const W6c: Workload<void, number> = {
-  once: (n, _input, sw) => timedRun(virtualLoop(), sw, () => levelC(DEPTH, n)),
+  once: (n, _input, sw) => timedRun(benchLoop(), sw, () => levelC(DEPTH, n)),
   check: checkEqualsN,
 };
 
@@ -231,12 +238,43 @@ function* lockAll(n: number): Coroutine<number> {
 }
 
 const W7: Workload<void, number> = {
-  once: (n, _input, sw) => timedRun(virtualLoop(), sw, () => lockAll(n)),
+  once: (n, _input, sw) => timedRun(benchLoop(), sw, () => lockAll(n)),
   check: checkEqualsN,
 };
 
+// ---- C1 cancel: N tasks parked in sleep(3600); time cancelling them all until gather has them ----
+
+function* sleepLong(): Coroutine<void> {
+  yield* sleep(3600);
+}
+
+function* cancelAll(n: number, sw: Stopwatch): Coroutine<CancelOutcome> {
+  const tasks = new Array<Task<void>>(n);
+  for (let i = 0; i < n; i++) tasks[i] = createTask(sleepLong());
+  yield* sleep(0); // every task is now parked on its timer
+  sw.start();
+  for (let i = 0; i < n; i++) tasks[i].cancel();
+  const results = yield* (gather as typeof tulip.gather)(tasks, { returnExceptions: true });
+  sw.stop();
+  let cancelled = 0;
+  for (const r of results) if (r instanceof tulip.CancelledError) cancelled++;
+  return { tasks: results.length, cancelled };
+}
+
+const C1: Workload<void, CancelOutcome> = {
+  once(n, _input, sw) {
+    const loop = benchLoop();
+    try {
+      return loop.runUntilComplete(cancelAll(n, sw));
+    } finally {
+      loop.close();
+    }
+  },
+  check: checkCancelled,
+};
+
 /** The timed workloads on tulip. */
-export const TULIP: Partial<Record<WorkloadId, Workload<any, any>>> = { W1, W2, W3, W4, W5, W6, W6c, W7 };
+export const TULIP: Partial<Record<WorkloadId, Workload<any, any>>> = { W1, W2, W3, W4, W5, W6, W6c, W7, C1 };
 
 // ---- M1 memory: N tasks each sleep(10), all parked on their timers ----
 
@@ -245,7 +283,7 @@ export const TULIP: Partial<Record<WorkloadId, Workload<any, any>>> = { W1, W2, 
  * N tasks parked on their timers, minus the same before they were created.
  */
 export function memoryPerTask(n: number): MemoryOutcome {
-  const loop = virtualLoop();
+  const loop = benchLoop();
   const seen = { started: 0, finished: 0 };
   function* sleeper(): Coroutine<void> {
     seen.started++;
