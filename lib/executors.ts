@@ -326,9 +326,9 @@ export class ThreadPoolExecutor implements Executor {
     if (max == null) {
       this.maxWorkers = availableParallelism();
     } else {
-      if (typeof max !== 'number') throw new TypeError(`maxWorkers must be a number, got ${repr(max)}`);
+      if (typeof max !== 'number') throw new TypeError(`ThreadPoolExecutor's maxWorkers must be a number, got ${repr(max)}`);
       // CPython: ValueError("max_workers must be greater than 0").
-      if (!Number.isInteger(max) || max <= 0) throw new ValueError(`maxWorkers must be a positive integer, got ${repr(max)}`);
+      if (!Number.isInteger(max) || max <= 0) throw new ValueError(`ThreadPoolExecutor's maxWorkers must be a positive integer, got ${repr(max)}`);
       this.maxWorkers = max;
     }
     const limits = options.resourceLimits;

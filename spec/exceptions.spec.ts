@@ -45,10 +45,12 @@ import {
   ValueError,
   asyncWith,
   createTask,
+  gather,
   sleep,
   waitFor,
   type Coroutine,
 } from '../lib';
+import { inspect } from 'util';
 import { catching, vrun } from './support';
 
 type AnyClass = abstract new (...args: never[]) => Error;
@@ -187,6 +189,37 @@ describe('exceptions', () => {
       const err = vrun(() => catching(waitFor(sleep(5), 1)));
       expect(err).to.be.instanceOf(TimeoutError).and.instanceOf(OSError);
       expect(err).to.include({ errno: null, code: null, strerror: null, message: '' });
+    });
+  });
+
+  describe("the loop's CancelledError: made without a JavaScript stack", () => {
+    it('a cancelled task and gather give a CancelledError with its message, its class and a one-line stack', () => {
+      const [read, gathered] = vrun(function* () {
+        const t = createTask(sleep(3600));
+        yield* sleep(0);
+        t.cancel('shutting down');
+        const err = yield* catching(t);
+        const u = createTask(sleep(3600));
+        yield* sleep(0);
+        u.cancel();
+        const [g] = yield* gather([u], { returnExceptions: true });
+        return [err, g];
+      });
+      for (const [e, message] of [[read, 'shutting down'], [gathered, '']] as const) {
+        expect(e).to.be.instanceOf(CancelledError).and.instanceOf(BaseException).and.instanceOf(Error);
+        expect(e).not.to.be.instanceOf(Exception);
+        const err = e as CancelledError;
+        expect(err.name).to.equal('CancelledError');
+        expect(err.message).to.equal(message);
+        // No frames: they would be the loop's own, and capturing them was most of a cancellation's cost.
+        expect(err.stack).to.equal(message ? `CancelledError: ${message}` : 'CancelledError');
+        expect(String(err)).to.equal(message ? `CancelledError: ${message}` : 'CancelledError');
+        expect(inspect(err)).to.equal(message ? `[CancelledError: ${message}]` : '[CancelledError]');
+      }
+    });
+
+    it('new CancelledError() in user code captures a stack as any error does', () => {
+      expect(new CancelledError('x').stack).to.match(/^CancelledError: x\n\s+at /);
     });
   });
 

@@ -184,7 +184,7 @@ export const PARAMS: Param[] = [
   { api: 'loop.runInExecutor(null, fn)', valid: isPlainFunction, call: (v) => getRunningLoop().runInExecutor(null, v as () => void), message: /runInExecutor\(\)|executor/ },
   // A generator function is found out when the job is sent, inside the coroutine (Python's to_thread is an async def).
   { api: 'toThread(fn)', valid: isPlainFunction, call: (v) => toThread(v as () => void), message: /toThread\(\)|worker thread|executor/, late: isFn },
-  { api: 'new ThreadPoolExecutor(options)', valid: optional(isPlainOptions), call: (v) => new ThreadPoolExecutor(v as object), message: /ThreadPoolExecutor/ },
+  { api: 'new ThreadPoolExecutor(maxWorkers | options)', valid: (v) => v == null || (isInt(v) && (v as number) > 0) || isPlainOptions(v), call: (v) => new ThreadPoolExecutor(v as object), message: /ThreadPoolExecutor/, error: [TypeError, ValueError] },
   { api: 'new ThreadPoolExecutor({ maxWorkers })', valid: (v) => v == null || (isInt(v) && (v as number) > 0), call: (v) => new ThreadPoolExecutor({ maxWorkers: v as number }), message: /maxWorkers/, error: [TypeError, ValueError] },
   { api: 'new Runner(options)', valid: optional(isPlainOptions), call: (v) => new Runner(v as object), message: /Runner options/ },
   { api: 'new DefaultEventLoopPolicy(options)', valid: optional(isPlainOptions), call: (v) => new DefaultEventLoopPolicy(v as object), message: /DefaultEventLoopPolicy options/ },
