@@ -148,7 +148,7 @@ console.log(
   [
     '',
     '  That is an event loop. tulip\'s has the same parts, better built:',
-    '    - the sleeping list is a timer heap (lib/heap.ts) of callbacks, not of coroutines;',
+    '    - the sleeping list is a timer heap (lib/timer-heap.ts) of callbacks, not of coroutines;',
     '    - "finish the request, make it ready" is future.setResult() → done callbacks → callSoon();',
     '    - the ready list is a deque of callbacks (lib/deque.ts), and the driver of each',
     '      coroutine is a Task (lib/tasks.ts). Example 03 watches a Task do it.',

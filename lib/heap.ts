@@ -1,7 +1,7 @@
 /**
- * A binary min-heap (CPython: heapq). The loop keeps its timers in one, keyed
- * by (when, sequence); PriorityQueue keeps its items in another, with its own
- * comparison. `less(a, b)` must be a strict order.
+ * A binary min-heap (CPython: heapq). PriorityQueue keeps its items in one,
+ * with its own comparison; `less(a, b)` must be a strict order. (The loop's
+ * timers have a heap laid out for their one key: lib/timer-heap.ts.)
  */
 export class Heap<T> {
   private items: T[] = [];

@@ -31,7 +31,7 @@
  * seeded scheduling (lib/shuffle.ts).
  */
 import { Deque } from './deque';
-import { Heap } from './heap';
+import { TimerHeap } from './timer-heap';
 import { Handle, NO_ARGS, TimerHandle, timerBefore } from './handles';
 import { Future, captureStack } from './futures';
 import { Task, ensureFuture, type Awaitable, type TaskFactory } from './tasks';
@@ -98,7 +98,7 @@ export class EventLoop {
 
   // The loop proper.
   /** @internal */ _ready = new Deque<Handle>();
-  /** @internal */ _scheduled = new Heap<TimerHandle>(timerBefore);
+  /** @internal The timer heap (lib/timer-heap.ts). */ _scheduled = new TimerHeap();
   /** @internal */ _timerCancelledCount = 0;
   /** @internal */ _timerSeq = 0;
   /** @internal */ _stopping = false;
@@ -202,8 +202,8 @@ export class EventLoop {
     const ready = this._ready;
     const end = this.time() + this._clockResolution;
     let top: TimerHandle | undefined;
-    while ((top = heap.peek()) !== undefined && top.when() <= end) {
-      heap.pop();
+    while (heap.peekWhen() <= end) {
+      top = heap.pop() as TimerHandle;
       top._scheduled = false;
       if (top.cancelled()) this._timerCancelledCount--;
       else ready.push(top);
