@@ -275,6 +275,44 @@ describe('Future', () => {
       expect(() => it.next()).to.throw(RuntimeError, "await wasn't used with future");
     });
 
+    it("behaves as __await__'s generator would: throw() and return() finish it, and a finished one stays done", () => {
+      const f = loop.createFuture<number>();
+      const thrown = f[Symbol.iterator]();
+      thrown.next();
+      const err = new Error('thrown in at the yield');
+      expect(() => thrown.throw(err)).to.throw(err);
+      expect(thrown.next()).to.deep.equal({ value: undefined, done: true });
+      const returned = f[Symbol.iterator]();
+      returned.next();
+      expect(returned.return(3)).to.deep.equal({ value: 3, done: true });
+      f.setResult(9);
+      expect(returned.next()).to.deep.equal({ value: undefined, done: true });
+      const fresh = f[Symbol.iterator]();
+      expect(fresh[Symbol.iterator]()).to.equal(fresh);
+      expect(fresh.next()).to.deep.equal({ value: 9, done: true });
+      expect(fresh.next()).to.deep.equal({ value: undefined, done: true });
+    });
+
+    it('a cancellation thrown through yield* reaches the coroutine, whose finally and catch run', () => {
+      const f = loop.createFuture<number>();
+      const seen: string[] = [];
+      function* waiter(): Coroutine<string> {
+        try {
+          yield* f;
+          return 'no';
+        } catch (e) {
+          seen.push(`caught ${(e as Error).name}`);
+          return 'caught';
+        } finally {
+          seen.push('finally');
+        }
+      }
+      const t = loop.createTask(waiter());
+      loop.callSoon(() => t.cancel());
+      expect(loop.runUntilComplete(t)).to.equal('caught');
+      expect(seen).to.deep.equal(['caught CancelledError', 'finally']);
+    });
+
     it('inside a task, yield* fut evaluates to the result, typed T', () => {
       const f = loop.createFuture<number>();
       loop.callLater(1, () => f.setResult(7));
