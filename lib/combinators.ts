@@ -12,9 +12,9 @@
  * Arguments are checked when the function is called, before anything is
  * scheduled (CPython checks some of them only once the coroutine runs).
  */
-import { CancelledError, RuntimeError, StopAsyncIteration, TimeoutError, ValueError, cancelledErrorWithoutStack } from './exceptions';
+import { CancelledError, RuntimeError, StopAsyncIteration, TimeoutError, ValueError } from './exceptions';
 import { _getRunningLoop, getEventLoop, getRunningLoop } from './events';
-import { Future, isFuture, type Coroutine, type WaitInfo } from './futures';
+import { Future, cancelledErrorWithoutStack, isFuture, type Coroutine, type WaitInfo } from './futures';
 import { ensureFuture, type Awaitable } from './tasks';
 import { CoroutineCall, isCoroutine } from './coroutines';
 import { asyncWith } from './contexts';

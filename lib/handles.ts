@@ -91,8 +91,8 @@ export class TimerHandle extends Handle {
   /** @internal True while it sits in the loop's heap. */ _scheduled = true;
 
   /** @internal Created by the loop; use `loop.callLater` or `loop.callAt`. */
-  constructor(when: number, seq: number, callback: (...args: any[]) => unknown, args: readonly unknown[] | null, loop: EventLoop) {
-    super(callback, args, loop);
+  constructor(when: number, seq: number, callback: (...args: any[]) => unknown, args: readonly unknown[] | null, loop: EventLoop, arg?: unknown) {
+    super(callback, args, loop, arg);
     this._when = when;
     this._seq = seq;
   }

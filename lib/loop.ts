@@ -430,7 +430,14 @@ export class EventLoop {
   private _timer(when: number, callback: (...args: any[]) => unknown, args: unknown[], method: string): TimerHandle {
     this._checkClosed();
     this._checkCallback(callback, method);
-    const timer = new TimerHandle(when, this._timerSeq++, callback, args.length === 0 ? NO_ARGS : args, this);
+    // One argument rides in the handle itself, as in _callSoonWithArg: the rest
+    // array then dies young instead of living as long as the timer (sleep()'s
+    // timer: ~110 bytes less per sleeping task, M1). Not an undefined one: a
+    // handle with no argument prints `cb()`, and this one must print `cb(undefined)`.
+    const timer =
+      args.length === 1 && args[0] !== undefined
+        ? new TimerHandle(when, this._timerSeq++, callback, null, this, args[0])
+        : new TimerHandle(when, this._timerSeq++, callback, args.length === 0 ? NO_ARGS : args, this);
     if (this._debug) timer._sourceTraceback = captureStack(EventLoop.prototype._timer);
     this._scheduled.push(timer);
     if (this._instrumented) this._emit('timerScheduled', timer);

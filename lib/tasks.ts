@@ -394,8 +394,8 @@ export function ensureFuture<T>(aw: Awaitable<T>, options: { loop?: EventLoop } 
  */
 export const eagerTaskFactory: TaskFactory = (loop, coro, options) => new Task(coro, { loop, name: options.name, eagerStart: true });
 
-function setResultUnlessCancelled<T>(fut: Future<T>, result: T): void {
-  if (!fut.cancelled()) fut.setResult(result);
+function setResultUnlessCancelled<T>(fut: Future<T>, result?: T): void {
+  if (!fut.cancelled()) fut.setResult(result as T);
 }
 
 /**
@@ -422,7 +422,8 @@ function* sleep0<T>(result: T): Coroutine<T> {
 function* sleepFor<T>(delay: number, result: T): Coroutine<T> {
   const loop = getRunningLoop();
   const future = loop.createFuture<T>();
-  const handle = loop.callLater(delay, setResultUnlessCancelled, future, result);
+  // With no result, the future is the timer's one argument, kept in the handle (see loop._timer).
+  const handle = result === undefined ? loop.callLater(delay, setResultUnlessCancelled, future) : loop.callLater(delay, setResultUnlessCancelled, future, result);
   try {
     return yield* future;
   } finally {

@@ -86,6 +86,22 @@ describe('TimerHandle', () => {
     expect(String(t)).to.equal('<TimerHandle cancelled when=5>');
   });
 
+  it('a timer with one argument keeps it in the handle, not in an array; it runs and prints the same', () => {
+    const got: unknown[] = [];
+    function note(...xs: unknown[]) {
+      got.push(xs);
+    }
+    const one = loop.callLater(1, note, 'a');
+    const undef = loop.callLater(1, note, undefined);
+    const two = loop.callLater(1, note, 'b', 'c');
+    expect(one._args).to.equal(null); // sleep()'s timer lives as long as the sleep: no array beside it
+    expect(String(one)).to.equal("<TimerHandle when=1 note('a')>");
+    expect(String(undef)).to.equal('<TimerHandle when=1 note(undefined)>');
+    expect(String(two)).to.equal("<TimerHandle when=1 note('b', 'c')>");
+    loop.runUntilComplete(sleep(2));
+    expect(got).to.deep.equal([['a'], [undefined], ['b', 'c']]);
+  });
+
   it('cancelling counts once, and only while it sits in the heap', () => {
     const a = loop.callLater(1, () => {});
     a.cancel();

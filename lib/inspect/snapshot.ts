@@ -15,7 +15,7 @@ import type { Frame } from '../coroutines';
 export interface SnapshotTimer {
   /** Loop time it is due at. */
   when: number;
-  /** What it will do: `wake Task 'a'`, `setResultUnlessCancelled(<Future pending, awaited by Task 'a'>, undefined)`, … */
+  /** What it will do: `wake Task 'a'`, `setResultUnlessCancelled(<Future pending, awaited by Task 'a'>)`, … */
   description: string;
 }
 

@@ -21,7 +21,7 @@ describe('inspect: narrate()', () => {
       "t=0.000 Task 'b' sleeps until t=1.000",
       't=0.000 the loop is idle: it waits at most 1.000 s',
       't=1.000 the virtual clock jumps 1.000 s ahead',
-      't=1.000 timer fires: setResultUnlessCancelled(Future #5, undefined)',
+      't=1.000 timer fires: setResultUnlessCancelled(Future #5)',
       "t=1.000 Task 'b' wakes up: its sleep until t=1.000 is over",
       "t=1.000 Task 'b' is done: result undefined",
       "t=1.000 Task 'a' resumes: the Future it awaited got result 42 (set by Task 'b')",
@@ -122,7 +122,7 @@ describe('inspect: narrate()', () => {
     loop.runUntilComplete(t);
     const text = tracer.narrate();
     // It did not see the task suspend on a sleep, only the timer completing a future and the wakeup.
-    expect(text).to.match(/Task 'bad' resumes: the Future it awaited got result undefined \(set by callback setResultUnlessCancelled\(Future #\d+, undefined\)\)\n/);
+    expect(text).to.match(/Task 'bad' resumes: the Future it awaited got result undefined \(set by callback setResultUnlessCancelled\(Future #\d+\)\)\n/);
     expect(text).to.include("Task 'main' resumes: Task 'bad', which it awaited, failed with Error('x')");
     loop.close();
   });

@@ -25,7 +25,7 @@ describe('inspect: loop.snapshot()', () => {
     const s = snap as unknown as Snapshot;
     expect(s.time).to.equal(1);
     expect(s.timers.map((t) => t.when)).to.deep.equal([2, 3, 5]);
-    expect(s.timers[0].description).to.equal("setResultUnlessCancelled(<Future pending, awaited by Task 'two'>, undefined)");
+    expect(s.timers[0].description).to.equal("setResultUnlessCancelled(<Future pending, awaited by Task 'two'>)");
     expect(s.timers[1].description).to.equal('ping(7)');
     expect(s.tasks.map((t) => [t.name, t.state, t.waitingOn])).to.deep.equal([
       ['main', 'running', null],

@@ -113,7 +113,7 @@ describe('inspect: Tracer', () => {
     if (wake.kind !== 'wakeup') return;
     expect(wake.sleepUntil).to.equal(2.5);
     expect(wake.by).to.equal(null);
-    expect(wake.callback).to.match(/^setResultUnlessCancelled\(Future #\d+, undefined\)$/);
+    expect(wake.callback).to.match(/^setResultUnlessCancelled\(Future #\d+\)$/);
     const timers = ofType(tracer, 'callback').filter((e) => e.timer);
     expect(timers).to.have.length(1);
     expect(ofType(tracer, 'timerScheduled')[0]).to.include({ when: 2.5 });
