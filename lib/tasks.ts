@@ -394,39 +394,5 @@ export function ensureFuture<T>(aw: Awaitable<T>, options: { loop?: EventLoop } 
  */
 export const eagerTaskFactory: TaskFactory = (loop, coro, options) => new Task(coro, { loop, name: options.name, eagerStart: true });
 
-function setResultUnlessCancelled<T>(fut: Future<T>, result?: T): void {
-  if (!fut.cancelled()) fut.setResult(result as T);
-}
-
-/**
- * asyncio.sleep: suspend for `delay` seconds of loop time, then evaluate to
- * `result`. `delay <= 0` is a bare `yield`: one loop iteration.
- * @example
- * yield* sleep(0.5);
- * const x = yield* sleep(1, 'x');
- */
-export function sleep(delay: number): Coroutine<void>;
-export function sleep<T>(delay: number, result: T): Coroutine<T>;
-export function sleep<T>(delay: number, result?: T): Coroutine<T | undefined> {
-  // Checked at the call, not at the first step, so a bad delay fails where it is written.
-  if (typeof delay !== 'number') throw new TypeError(`sleep() needs a number of seconds, got ${repr(delay)}`);
-  if (Number.isNaN(delay)) throw new ValueError('Invalid delay: NaN (not a number)');
-  return delay <= 0 ? sleep0(result) : sleepFor(delay, result);
-}
-
-function* sleep0<T>(result: T): Coroutine<T> {
-  yield; // Python's bare `yield` in __sleep0
-  return result;
-}
-
-function* sleepFor<T>(delay: number, result: T): Coroutine<T> {
-  const loop = getRunningLoop();
-  const future = loop.createFuture<T>();
-  // With no result, the future is the timer's one argument, kept in the handle (see loop._timer).
-  const handle = result === undefined ? loop.callLater(delay, setResultUnlessCancelled, future) : loop.callLater(delay, setResultUnlessCancelled, future, result);
-  try {
-    return yield* future;
-  } finally {
-    handle.cancel();
-  }
-}
+// asyncio.sleep lives in lib/sleep.ts (re-exported here: it is tasks.py's in CPython).
+export { sleep } from './sleep';
