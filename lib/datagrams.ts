@@ -23,7 +23,7 @@
  * Node-only. Importing it adds `loop.createDatagramEndpoint()` to EventLoop.
  */
 import * as dgram from 'node:dgram';
-import { EventLoop } from './loop';
+import { EventLoop, type ExceptionContext } from './loop';
 import { ValueError } from './exceptions';
 import type { Coroutine } from './futures';
 import { fromPromise } from './promises';
@@ -253,6 +253,11 @@ export class DatagramTransport implements LoopResource {
     } finally {
       this._closeWithLoop();
     }
+  }
+
+  /** @internal Debug mode, at loop close: a socket the program never closed (CPython's ResourceWarning). */
+  _unclosedReport(): ExceptionContext | null {
+    return this._closing ? null : { message: `unclosed transport ${this}`, transport: this };
   }
 
   /** @internal Closes the socket and ends the host wait; no callbacks (the loop may be closing). */

@@ -8,6 +8,7 @@
  * Node, and the core must also run in a browser).
  */
 import { RuntimeError } from './exceptions';
+import { ownResource, type LoopResource } from './loop-resources';
 import { repr } from './repr';
 import type { Coroutine, Future } from './futures';
 import type { EventLoop } from './loop';
@@ -44,6 +45,7 @@ export function runInExecutor<T>(loop: EventLoop, factory: ExecutorFactory | nul
     if (ex === null) {
       if (factory === null) throw new RuntimeError('no default executor: worker threads need Node (import tulip, which loads lib/executors)');
       ex = loop._defaultExecutor = factory(loop._maxWorkers);
+      ownDefaultExecutor(loop);
     }
   }
   return ex.submit<T>(loop, fn, args);
@@ -55,16 +57,38 @@ export function setDefaultExecutor(loop: EventLoop, executor: Executor): void {
     throw new TypeError(`setDefaultExecutor() needs an executor (an object with submit and shutdown), got ${repr(executor)}`);
   }
   loop._defaultExecutor = executor;
+  ownDefaultExecutor(loop);
 }
 
 /**
- * `loop.close()`'s part: shuts the default executor down without waiting,
- * as CPython's close does (running jobs finish; nobody waits for them);
- * later `runInExecutor(null, …)` is refused.
+ * The loop's claim on its default executor (lib/loop-resources.ts): closing
+ * the loop shuts whichever executor is the default then down without
+ * waiting, as CPython's close does (running jobs finish; nobody waits for
+ * them). Silently: it is the loop's to close, not something the program forgot.
  */
-export function closeDefaultExecutor(loop: EventLoop): void {
-  loop._executorShutdownCalled = true;
-  const executor = loop._defaultExecutor;
-  loop._defaultExecutor = null;
-  if (executor !== null) executor.shutdown({ wait: false });
+class DefaultExecutorOfLoop implements LoopResource {
+  constructor(private readonly loop: EventLoop) {}
+
+  _unclosedReport(): null {
+    return null;
+  }
+
+  _closeWithLoop(): void {
+    const executor = this.loop._defaultExecutor;
+    this.loop._defaultExecutor = null;
+    if (executor !== null) executor.shutdown({ wait: false });
+  }
+
+  toString(): string {
+    return `<default executor of ${this.loop}>`;
+  }
+}
+
+const claims = new WeakMap<EventLoop, DefaultExecutorOfLoop>();
+
+/** The loop has a default executor now: it shuts it down when it closes. */
+function ownDefaultExecutor(loop: EventLoop): void {
+  let claim = claims.get(loop);
+  if (claim === undefined) claims.set(loop, (claim = new DefaultExecutorOfLoop(loop)));
+  ownResource(loop, claim);
 }

@@ -26,7 +26,8 @@
  * sockets, child processes and promises can wake the loop. Around the loop
  * proper, in their own files: what an idle loop waits for besides timers
  * (lib/host-waits.ts), the default executor (lib/default-executor.ts), what
- * is reported when failures are lost (lib/lost-reports.ts), the exception
+ * is reported when failures are lost (lib/lost-reports.ts), what the loop
+ * owns in the host and closes with itself (lib/loop-resources.ts), the exception
  * handler (lib/exception-handler.ts), instruments (lib/instruments.ts),
  * seeded scheduling (lib/shuffle.ts).
  */
@@ -41,9 +42,10 @@ import { makeClock, type Clock } from './clocks';
 import { _getRunningLoop, _setRunningLoop } from './events';
 import { runInHost, wakeHost } from './host-driver';
 import { addWaitSource, holdHostWait, pollSources, sourcesBusy, type WaitSource } from './host-waits';
-import { closeDefaultExecutor, runInExecutor, setDefaultExecutor, type Executor, type ExecutorFactory, type ExecutorFunction } from './default-executor';
+import { runInExecutor, setDefaultExecutor, type Executor, type ExecutorFactory, type ExecutorFunction } from './default-executor';
 import { checkJoinTimeout, shutdownDefaultExecutor } from './executor-shutdown';
 import { ReportIfLost, reportAtClose } from './lost-reports';
+import { closeOwnedResources } from './loop-resources';
 import { callExceptionHandler, formatExceptionContext, type ExceptionContext, type ExceptionHandler } from './exception-handler';
 import { addInstrument, emitHook, removeInstrument, type Instrument } from './instruments';
 import { seededRandom, shuffleBatch } from './shuffle';
@@ -483,7 +485,11 @@ export class EventLoop {
   /**
    * Closes the loop: reports exceptions nobody retrieved (and, in debug mode,
    * tasks still pending and `coroutine()` calls never awaited), clears the
-   * queues and shuts the default executor down. Idempotent.
+   * queues, then closes everything it still owns in the host
+   * (lib/loop-resources.ts): servers stop listening, connections and pipes
+   * close, child processes still running are killed, signal handlers are
+   * removed, the default executor is shut down. In debug mode each one the
+   * program left open is reported (`unclosed transport <…>`). Idempotent.
    */
   close(): void {
     if (this._running) throw new RuntimeError('Cannot close a running event loop');
@@ -494,7 +500,8 @@ export class EventLoop {
     for (const t of this._scheduled.toArray()) t._scheduled = false;
     this._scheduled.clear();
     this._timerCancelledCount = 0;
-    closeDefaultExecutor(this);
+    this._executorShutdownCalled = true; // runInExecutor(null, …) is refused from now on
+    closeOwnedResources(this);
   }
 
   // ---- futures and tasks ----

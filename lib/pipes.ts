@@ -20,7 +20,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { Deque } from './deque';
-import { EventLoop } from './loop';
+import { EventLoop, type ExceptionContext } from './loop';
 import { OSError, RuntimeError } from './exceptions';
 import { fromNodeError } from './os-errors';
 import type { Coroutine } from './futures';
@@ -146,6 +146,11 @@ export class ReadPipeTransport implements ReadTransport, LoopResource {
     } finally {
       this._closeWithLoop();
     }
+  }
+
+  /** @internal Debug mode, at loop close: a pipe the program never closed (CPython's ResourceWarning). */
+  _unclosedReport(): ExceptionContext | null {
+    return this._closing ? null : { message: `unclosed transport ${this}`, transport: this };
   }
 
   /** @internal Stops reading and lets the stream go (so stdin no longer keeps Node alive). */
@@ -310,6 +315,11 @@ export class WritePipeTransport implements WriteTransport, LoopResource {
       this._pipe.destroy();
       releaseResource(this._loop, this);
     }
+  }
+
+  /** @internal Debug mode, at loop close: a pipe the program never closed (CPython's ResourceWarning). */
+  _unclosedReport(): ExceptionContext | null {
+    return this._closing ? null : { message: `unclosed transport ${this}`, transport: this };
   }
 
   /** @internal The loop is closing: end the pipe (what was written is still flushed), no callbacks. */

@@ -23,7 +23,7 @@
 import * as dns from 'node:dns';
 import * as net from 'node:net';
 import type * as tls from 'node:tls';
-import { EventLoop } from './loop';
+import { EventLoop, type ExceptionContext } from './loop';
 import { RuntimeError, ValueError } from './exceptions';
 import { fromNodeError } from './os-errors';
 import type { Coroutine, Future } from './futures';
@@ -31,6 +31,7 @@ import type { AsyncContextManager } from './contexts';
 import { SocketTransport, checkFactory, checkPort, type Protocol, type TransportOwner } from './transports';
 import { watchEnd } from './early-eof';
 import { checkOptions } from './options';
+import { ownResource, releaseResource, type LoopResource } from './loop-resources';
 import { fromPromise } from './promises';
 import { checkServerSSL, handshake, tlsExtraInfo, wrapServer, type ServerSSL, type ServerTLS } from './tls';
 import { repr } from './repr';
@@ -86,7 +87,7 @@ export interface ServerSetup {
  * console.log('listening on', server.address().port);
  * yield* asyncWith(server, function* (s) { yield* s.serveForever(); });
  */
-export class Server<A extends net.AddressInfo | string = net.AddressInfo> implements TransportOwner, AsyncContextManager<Server<A>> {
+export class Server<A extends net.AddressInfo | string = net.AddressInfo> implements TransportOwner, AsyncContextManager<Server<A>>, LoopResource {
   /** @internal */ _loop: EventLoop;
   /** @internal The listening sockets; null once closed. */ _listeners: net.Server[] | null;
   /** @internal */ _protocolFactory: () => Protocol;
@@ -118,6 +119,7 @@ export class Server<A extends net.AddressInfo | string = net.AddressInfo> implem
         if (!loop.isClosed()) loop.callSoon(() => loop.callExceptionHandler({ message: 'socket.accept() out of system resource', exception, server: this }));
       });
     }
+    ownResource(loop, this); // a server left listening is closed with its loop
   }
 
   /** @internal The first listening socket (null once closed). */
@@ -185,6 +187,7 @@ export class Server<A extends net.AddressInfo | string = net.AddressInfo> implem
 
   /** Wakes waitClosed() once the server is closed and no connection it accepted is left. */
   private _maybeWakeup(): void {
+    if (this._handshakes.size === 0 && this._listeners === null) releaseResource(this._loop, this); // nothing of its own left in the host
     if (this._clients.size === 0 && this._handshakes.size === 0 && this._listeners === null) this._wakeup();
   }
 
@@ -239,18 +242,39 @@ export class Server<A extends net.AddressInfo | string = net.AddressInfo> implem
    * pending `serveForever()`. Idempotent.
    */
   close(): void {
-    const listeners = this._listeners;
-    if (listeners === null) return;
+    if (this._listeners === null) return;
+    this._stopListening();
+    const fut = this._servingForeverFut;
+    if (fut !== null && !fut.done()) fut.cancel();
+    this._servingForeverFut = null;
+    this._maybeWakeup();
+  }
+
+  /** Closes the listening sockets and drops the connections never served: the host's half of close(). */
+  private _stopListening(): void {
+    const listeners = this._listeners as net.Server[];
     this._listeners = null;
     this._serving = false;
     for (const listener of listeners) this._closeListener(listener);
     for (const sock of this._held.splice(0)) sock.destroy(); // never served
     this._release?.();
     this._release = null;
-    const fut = this._servingForeverFut;
-    if (fut !== null && !fut.done()) fut.cancel();
-    this._servingForeverFut = null;
-    this._maybeWakeup();
+  }
+
+  /** @internal Debug mode, at loop close: a server still listening was never closed. */
+  _unclosedReport(): ExceptionContext | null {
+    return this._listeners === null ? null : { message: `unclosed server ${this}`, server: this };
+  }
+
+  /**
+   * @internal Its loop closed while it listened: it stops listening and drops
+   * the handshakes in progress (its connections are the loop's too, closed
+   * in their turn). Nothing is woken: nothing runs on a closed loop.
+   */
+  _closeWithLoop(): void {
+    if (this._listeners !== null) this._stopListening();
+    for (const sock of this._handshakes) sock.destroy();
+    this._handshakes.clear();
   }
 
   /** Closes every accepted connection (3.13); one still in its TLS handshake is dropped. */

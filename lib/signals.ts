@@ -118,6 +118,11 @@ class SignalHandlers implements LoopResource {
     return true;
   }
 
+  /** Nothing to report: closing the loop removes its handlers as a matter of course (CPython's close() does). */
+  _unclosedReport(): null {
+    return null;
+  }
+
   /** Removes every listener and lets Node exit again. */
   _closeWithLoop(): void {
     for (const [name, listener] of this.listeners) process.removeListener(name as NodeJS.Signals, listener);
@@ -126,6 +131,10 @@ class SignalHandlers implements LoopResource {
     this.keepAlive = null;
     releaseResource(this.loop, this);
     handlersOf.delete(this.loop);
+  }
+
+  toString(): string {
+    return `<signal handlers ${[...this.listeners.keys()].join(' ')}>`;
   }
 }
 

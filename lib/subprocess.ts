@@ -27,7 +27,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { EventLoop } from './loop';
+import type { EventLoop, ExceptionContext } from './loop';
+import { ownResource, releaseResource, type LoopResource } from './loop-resources';
 import { BrokenPipeError, ConnectionResetError, ProcessLookupError, ValueError } from './exceptions';
 import { fromNodeError } from './os-errors';
 import { getRunningLoop } from './events';
@@ -175,7 +176,7 @@ class PipeProtocol implements Protocol {
  * The child process and its pipes (asyncio's BaseSubprocessTransport).
  * @internal
  */
-class SubprocessTransport {
+class SubprocessTransport implements LoopResource {
   _loop: EventLoop;
   _protocol: SubprocessStreamProtocol;
   _proc: ChildProcess;
@@ -183,6 +184,8 @@ class SubprocessTransport {
   /** wait() futures; null once woken. */
   _exitWaiters: Future<number>[] | null = [];
   _pipes = new Map<number, PipeProtocol>();
+  /** The pipes' transports, from the start (a PipeProtocol learns its own only at connectionMade). */
+  _pipeTransports: SocketTransport[] = [];
   /** Calls for the protocol made before it is connected (asyncio's `_pending_calls`). */
   _pendingCalls: [(...args: any[]) => void, unknown[]][] | null = [];
   _finished = false;
@@ -198,6 +201,8 @@ class SubprocessTransport {
     this._proc = proc;
     this._spawned = loop.createFuture<void>();
     this._release = loop._holdHostWait();
+    // Owned before its pipes are: closed with the loop, it closes them itself.
+    ownResource(loop, this);
     proc.once('spawn', () => {
       if (!loop.isClosed() && !this._spawned.done()) this._spawned.setResult(undefined);
     });
@@ -219,7 +224,7 @@ class SubprocessTransport {
       if (sock === null) continue;
       const pipeProtocol = new PipeProtocol(this, fd);
       this._pipes.set(fd, pipeProtocol);
-      new SocketTransport(loop, sock, pipeProtocol, null, { pipe: sock });
+      this._pipeTransports.push(new SocketTransport(loop, sock, pipeProtocol, null, { pipe: sock }));
     }
   }
 
@@ -258,10 +263,40 @@ class SubprocessTransport {
   close(): void {
     if (this._closed) return;
     this._closed = true;
+    releaseResource(this._loop, this);
     for (const proto of this._pipes.values()) proto.pipe?.close();
-    if (this._returncode === null && this._proc.exitCode === null && this._proc.signalCode === null) {
-      this._proc.kill('SIGKILL');
+    this._killIfRunning();
+  }
+
+  /** The child still runs: SIGKILL, as asyncio's close() does (debug mode says so, with CPython's words). */
+  private _killIfRunning(): void {
+    if (this._returncode !== null || this._proc.exitCode !== null || this._proc.signalCode !== null) return;
+    if (this._loop._debug) console.warn(`Close running child process: kill ${this}`);
+    this._proc.kill('SIGKILL'); // one that is gone already makes Node emit 'error', which changes nothing
+  }
+
+  /** @internal Debug mode, at loop close: the program neither waited for the child nor closed it. */
+  _unclosedReport(): ExceptionContext | null {
+    return this._closed ? null : { message: `unclosed transport ${this}`, transport: this };
+  }
+
+  /**
+   * @internal Its loop closed: the pipes close at once and a child still
+   * running is killed, as CPython's `__del__` closes the transport — so it
+   * cannot keep the process alive after `run()` returns.
+   */
+  _closeWithLoop(): void {
+    this._closed = true;
+    for (const pipe of this._pipeTransports) {
+      releaseResource(this._loop, pipe);
+      pipe._closeWithLoop();
     }
+    this._killIfRunning();
+  }
+
+  toString(): string {
+    const state = this._returncode !== null ? `returncode=${this._returncode}` : 'running';
+    return `<SubprocessTransport${this._closed ? ' closed' : ''} pid=${this._proc.pid} ${state}>`;
   }
 
   *_wait(): Coroutine<number> {

@@ -30,7 +30,8 @@ import * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { Deque } from './deque';
 import { endedEarly } from './early-eof';
-import { EventLoop } from './loop';
+import { EventLoop, type ExceptionContext } from './loop';
+import { ownResource, releaseResource, type LoopResource } from './loop-resources';
 import { ConnectionResetError, NotImplementedError, OSError, RuntimeError, ValueError } from './exceptions';
 import { fromNodeError } from './os-errors';
 import { nodeFamily } from './addresses';
@@ -196,7 +197,7 @@ function isOSError(exc: unknown): boolean {
  * TCP connections, and the pipes of child processes. Made by
  * `loop.createConnection()` and by servers; you do not construct it yourself.
  */
-export class SocketTransport implements Transport {
+export class SocketTransport implements Transport, LoopResource {
   /** @internal */ _loop: EventLoop;
   /** @internal */ _sock: net.Socket;
   /** @internal */ _protocol: Protocol;
@@ -254,6 +255,7 @@ export class SocketTransport implements Transport {
       sock.on('end', this._onEnd);
     }
     if (server !== null) server._attach(this);
+    ownResource(loop, this); // a connection left open is closed with its loop
     // connectionMade comes first: everything the socket delivers is queued behind it.
     if (callConnectionMade) loop.callSoon(() => this._protocol.connectionMade?.(this));
     if (sock.destroyed) this._forceClose(null); // it died before we could listen to it
@@ -286,6 +288,7 @@ export class SocketTransport implements Transport {
     this._closing = true;
     this._connLost = 1; // never connectionLost: the new transport reports the end of the connection
     this._server = null;
+    releaseResource(this._loop, this); // the socket is the new transport's now
     return [sock, peerEnded];
   }
 
@@ -398,6 +401,7 @@ export class SocketTransport implements Transport {
       // A TLS connection says goodbye (close_notify) and lets the peer answer; anything else is simply gone.
       if (this._graceful && this._tls) closeTls(this._sock);
       else this._sock.destroy();
+      releaseResource(this._loop, this);
       const server = this._server;
       this._server = null;
       if (server !== null) server._detach(this);
@@ -516,6 +520,23 @@ export class SocketTransport implements Transport {
 
   abort(): void {
     this._forceClose(null);
+  }
+
+  /** @internal Debug mode, at loop close: a transport the program never closed (CPython's ResourceWarning). */
+  _unclosedReport(): ExceptionContext | null {
+    return this._closing ? null : { message: `unclosed transport ${this}`, transport: this };
+  }
+
+  /**
+   * @internal Its loop closed with the connection still there: the socket
+   * goes at once, as CPython's `__del__` closes it. The protocol hears
+   * nothing more: nothing runs on a closed loop.
+   */
+  _closeWithLoop(): void {
+    this._closing = true;
+    this._connLost++;
+    this._inbox.clear();
+    this._sock.destroy();
   }
 
   getExtraInfo<K extends keyof TransportExtraInfo>(name: K, defaultValue?: TransportExtraInfo[K]): TransportExtraInfo[K] | undefined;

@@ -8,7 +8,7 @@ import { ownResource, releaseResource } from '../lib/loop-resources';
 
 /** A resource that records when the loop closes it, and whether the loop was closed by then. */
 function resource(loop: EventLoop, log: string[], name: string) {
-  return { _closeWithLoop: () => log.push(`${name} closed (loop closed: ${loop.isClosed()})`) };
+  return { _unclosedReport: () => null, _closeWithLoop: () => void log.push(`${name} closed (loop closed: ${loop.isClosed()})`) };
 }
 
 describe('loop-resources: closing a loop closes what it still owns', () => {
@@ -44,7 +44,7 @@ describe('loop-resources: closing a loop closes what it still owns', () => {
 
   it('a loop that owns nothing closes as before', () => {
     const loop = new EventLoop();
-    releaseResource(loop, { _closeWithLoop: () => undefined }); // releasing what was never owned is harmless
+    releaseResource(loop, { _unclosedReport: () => null, _closeWithLoop: () => undefined }); // releasing what was never owned is harmless
     loop.close();
     expect(loop.isClosed()).to.equal(true);
   });
