@@ -263,7 +263,7 @@ export class Server<A extends net.AddressInfo | string = net.AddressInfo> implem
 
   /** @internal Debug mode, at loop close: a server still listening was never closed. */
   _unclosedReport(): ExceptionContext | null {
-    return this._listeners === null ? null : { message: `unclosed server ${this}`, server: this };
+    return this._listeners === null ? null : { message: `unclosed ${this}`, server: this };
   }
 
   /**
