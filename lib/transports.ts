@@ -72,14 +72,20 @@ export interface Protocol extends BaseProtocol {
 
 /**
  * What `getExtraInfo(name)` returns for each name a socket transport knows.
- * On a Unix domain socket `peername` and `sockname` are paths (strings), as
- * in Python: the client's peername is the server's path, its sockname `''`.
+ * The addresses have two shapes, as in Python: on TCP `{ address, family,
+ * port }`, on a Unix domain socket a path string — the client's peername is
+ * the server's path and its sockname `''`; the server side's sockname is the
+ * path and its peername `''`. So narrow before use:
+ *
+ * @example
+ * const peer = writer.getExtraInfo('peername');
+ * const who = typeof peer === 'string' ? peer || 'a Unix client' : `${peer?.address}:${peer?.port}`;
  */
 export interface TransportExtraInfo {
-  /** The remote end, `{ address, family, port }` (on a Unix socket: a path string, see above). */
-  peername: net.AddressInfo;
-  /** The local end, `{ address, family, port }` (on a Unix socket: a path string, see above). */
-  sockname: net.AddressInfo;
+  /** The remote end: `{ address, family, port }` on TCP, a path (or `''`) on a Unix socket. */
+  peername: net.AddressInfo | string;
+  /** The local end: `{ address, family, port }` on TCP, a path (or `''`) on a Unix socket. */
+  sockname: net.AddressInfo | string;
   /** The Node socket itself (a `tls.TLSSocket` on a TLS connection). */
   socket: net.Socket;
   /** TLS: the peer's certificate, Node's `getPeerCertificate()`; null when the peer sent none (Python's `getpeercert()`). */

@@ -4,6 +4,7 @@
 // clock; waits are for events, never for time.
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import {
   ConnectionResetError,
   FIRST_COMPLETED,
@@ -96,7 +97,7 @@ describe('streams: openConnection and startServer over real sockets', function (
         const sw = serverWriter as unknown as StreamWriter;
         expect(sw.getExtraInfo('peername')).to.deep.equal(w.getExtraInfo('sockname'));
         expect(w.getExtraInfo('nothing', 'default')).to.equal('default');
-        expect(w.transport.getExtraInfo('peername')?.port).to.equal(server.address().port);
+        expect((w.transport.getExtraInfo('peername') as AddressInfo).port).to.equal(server.address().port);
         expect(String(w)).to.match(/^<StreamWriter transport=<SocketTransport open peer=127\.0\.0\.1:\d+ .*> reader=<StreamReader limit=1024 transport=/);
         sw.close();
         expect(dec(yield* r.read())).to.equal('');

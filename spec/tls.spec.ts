@@ -108,7 +108,7 @@ describe('tls: clients and servers over real sockets', function () {
         const peercert = w.getExtraInfo('peercert');
         expect(peercert?.subject.CN).to.equal('localhost');
         expect(w.getExtraInfo('cipher')?.version).to.match(/^TLSv1\.[23]$/);
-        expect(w.getExtraInfo('peername')?.port).to.equal(server.address().port);
+        expect((w.getExtraInfo('peername') as net.AddressInfo).port).to.equal(server.address().port);
         expect(String(w.transport)).to.match(/^<SocketTransport open tls peer=127\.0\.0\.1:\d+ /);
         // The server's side: a transport over a TLSSocket too; the client sent no certificate.
         const [serverSide] = [...server._clients];

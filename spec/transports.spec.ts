@@ -649,12 +649,12 @@ describe('transports: connection options (localAddr, family, happyEyeballsDelay)
         const [t1] = yield* loop.createConnection(() => new Recorder(), '127.0.0.1', srv.port, { localAddr: ['127.0.0.1', localPort] });
         expect(t1.getExtraInfo('sockname')).to.deep.include({ address: '127.0.0.1', port: localPort });
         yield* hostPause(5);
-        expect(srv.protocols[0].transport.getExtraInfo('peername')?.port).to.equal(localPort); // the server sees it
+        expect((srv.protocols[0].transport.getExtraInfo('peername') as net.AddressInfo).port).to.equal(localPort); // the server sees it
         const [t2] = yield* loop.createConnection(() => new Recorder(), '127.0.0.1', srv.port, { localAddr: { address: '127.0.0.1', port: 0 } });
-        expect(t2.getExtraInfo('sockname')?.address).to.equal('127.0.0.1');
-        expect(t2.getExtraInfo('sockname')?.port).to.not.equal(0);
+        expect((t2.getExtraInfo('sockname') as net.AddressInfo).address).to.equal('127.0.0.1');
+        expect((t2.getExtraInfo('sockname') as net.AddressInfo).port).to.not.equal(0);
         const [t3] = yield* loop.createConnection(() => new Recorder(), '127.0.0.1', srv.port, { localAddr: ['localhost', 0], family: 4 });
-        expect(t3.getExtraInfo('sockname')?.address).to.equal('127.0.0.1');
+        expect((t3.getExtraInfo('sockname') as net.AddressInfo).address).to.equal('127.0.0.1');
         for (const t of [t1, t2, t3]) t.close();
         srv.close();
       })(),
@@ -684,7 +684,7 @@ describe('transports: connection options (localAddr, family, happyEyeballsDelay)
         const srv4 = yield* serve(() => new Recorder());
         for (const family of [4, 2]) {
           const [t] = yield* loop.createConnection(() => new Recorder(), 'localhost', srv4.port, { family });
-          expect(t.getExtraInfo('peername')?.family).to.equal('IPv4');
+          expect((t.getExtraInfo('peername') as net.AddressInfo).family).to.equal('IPv4');
           t.close();
         }
         // An IPv6-only server on ::1; 'localhost' asked for as IPv6 is ::1 where the system says so.
@@ -710,7 +710,7 @@ describe('transports: connection options (localAddr, family, happyEyeballsDelay)
         const srv = yield* serve(() => new Recorder());
         for (const happyEyeballsDelay of [0.25, 0, null]) {
           const [t] = yield* loop.createConnection(() => new Recorder(), 'localhost', srv.port, { happyEyeballsDelay });
-          expect(t.getExtraInfo('peername')?.port).to.equal(srv.port);
+          expect((t.getExtraInfo('peername') as net.AddressInfo).port).to.equal(srv.port);
           t.close();
         }
         expect(() => loop.createConnection(() => new Recorder(), 'localhost', srv.port, { happyEyeballsDelay: -1 })).to.throw(ValueError, 'happyEyeballsDelay must be >= 0');

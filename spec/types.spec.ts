@@ -40,6 +40,7 @@ import {
   STDOUT,
   createSubprocessExec,
   createSubprocessShell,
+  type AddressInfo,
   type Process,
   type StreamReader,
   type StreamWriter,
@@ -313,6 +314,17 @@ function* typedProcess(): Coroutine<void> {
   void procs;
 }
 
+// A transport's addresses are TCP's { address, family, port } or a Unix
+// socket's path: the type says both, so the user narrows before reading a port.
+function typedExtraInfo(writer: StreamWriter): void {
+  const peer = writer.getExtraInfo('peername');
+  assertType<typeof peer, AddressInfo | string | undefined>(true);
+  assertType<ReturnType<typeof writer.transport.getExtraInfo<'sockname'>>, AddressInfo | string | undefined>(true);
+  // @ts-expect-error a Unix socket's peername is a path: no port until narrowed
+  void peer?.port;
+  if (typeof peer === 'object') void peer.port;
+}
+
 describe('types (checked by tsc --noEmit over spec/)', () => {
   it('a typed program also runs', () => {
     const loop = new EventLoop({ clock: 'virtual' });
@@ -329,6 +341,6 @@ describe('types (checked by tsc --noEmit over spec/)', () => {
     expect(loop.runUntilComplete(main())).to.match(/^runtime refused: yield was used instead of yield\* in task/);
     loop.close();
     void typedApis; // only type-checked: it would start real runs
-    void [typedGroups, typedTaskGroup, typedGather, typedConstructors, typedEnter, typedInterop, typedProcess];
+    void [typedGroups, typedTaskGroup, typedGather, typedConstructors, typedEnter, typedInterop, typedProcess, typedExtraInfo];
   });
 });
