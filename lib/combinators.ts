@@ -21,6 +21,7 @@ import { asyncWith } from './contexts';
 import { timeout as makeTimeout, _checkTime } from './timeouts';
 import { Deque } from './deque';
 import { repr } from './repr';
+import { checkOptions } from './options';
 import type { EventLoop } from './loop';
 import type { TimerHandle } from './handles';
 
@@ -171,6 +172,7 @@ export function gather(aws: readonly unknown[], options: GatherOptions = {}): Fu
   if (options === null || typeof options !== 'object' || isFuture(options) || isCoroutine(options)) {
     throw new TypeError(`gather() takes its awaitables in one array and { returnExceptions } as its options, got ${repr(options)} as options`);
   }
+  checkOptions<GatherOptions>('gather', options, ['returnExceptions']);
   for (let i = 0; i < aws.length; i++) checkAwaitable(aws[i], 'gather');
   const loop = commonLoop(aws, 'gather');
   const outer = new _GatheringFuture<unknown[]>(loop, Boolean(options.returnExceptions));
@@ -270,6 +272,7 @@ export function wait<F extends Future<unknown>>(fs: Iterable<F>, options: WaitOp
   if (isFuture(fs) || isCoroutine(fs)) throw new TypeError(`expect a list of futures, not ${typeName(fs)}`);
   if (!isIterable(fs)) throw new TypeError(`wait() needs an iterable of Futures or Tasks (an array or a Set), got ${repr(fs)}`);
   if (options === null || typeof options !== 'object') throw new TypeError(`wait() options must be an object like { timeout, returnWhen }, got ${repr(options)}`);
+  checkOptions<WaitOptions>('wait', options, ['timeout', 'returnWhen']);
   const set = new Set<F>(fs);
   if (set.size === 0) throw new ValueError('Set of Tasks/Futures is empty.');
   const returnWhen = options.returnWhen ?? ALL_COMPLETED;
@@ -538,6 +541,7 @@ export function asCompleted<T>(aws: Iterable<Awaitable<T>>, options: AsCompleted
   if (isFuture(aws) || isCoroutine(aws)) throw new TypeError(`expects an iterable of awaitables, not ${typeName(aws)}`);
   if (!isIterable(aws)) throw new TypeError(`asCompleted() needs an iterable of awaitables (an array or a Set), got ${repr(aws)}`);
   if (options === null || typeof options !== 'object') throw new TypeError(`asCompleted() options must be an object like { timeout }, got ${repr(options)}`);
+  checkOptions<AsCompletedOptions>('asCompleted', options, ['timeout']);
   const list = Array.from(aws);
   for (let i = 0; i < list.length; i++) checkAwaitable(list[i], 'asCompleted');
   const timeout = options.timeout === undefined ? null : _checkTime(options.timeout, 'asCompleted', 'the timeout');

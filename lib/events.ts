@@ -5,7 +5,11 @@
  */
 import { RuntimeError } from './exceptions';
 import { repr } from './repr';
+import { checkOptions } from './options';
 import type { EventLoop, EventLoopOptions } from './loop';
+
+/** @internal Every option of `new EventLoop()`, which a policy also takes: anything else is refused. */
+export const EVENT_LOOP_OPTIONS: readonly (keyof EventLoopOptions)[] = ['clock', 'debug', 'shuffle', 'maxWorkers', 'taskFactory', 'exceptionHandler'];
 
 let runningLoop: EventLoop | null = null;
 
@@ -43,7 +47,7 @@ export class DefaultEventLoopPolicy {
   private setCalled = false;
 
   constructor(readonly options: PolicyOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new TypeError('DefaultEventLoopPolicy options must be an object');
+    checkOptions<PolicyOptions>('DefaultEventLoopPolicy', options, EVENT_LOOP_OPTIONS);
   }
 
   /**
@@ -72,6 +76,7 @@ export class DefaultEventLoopPolicy {
   newEventLoop(overrides: EventLoopOptions = {}): EventLoop {
     // Loaded here, not at the top: loop.ts itself depends on this module.
     const { EventLoop } = require('./loop') as typeof import('./loop');
+    checkOptions<EventLoopOptions>('newEventLoop', overrides, EVENT_LOOP_OPTIONS);
     const options: EventLoopOptions = { ...this.options };
     for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (options as Record<string, unknown>)[k] = v;
     return new EventLoop(options);

@@ -10,6 +10,7 @@
 import { CancelledError, InvalidStateError, RuntimeError } from './exceptions';
 import { _getRunningLoop, getEventLoop } from './events';
 import { repr } from './repr';
+import { checkOptions } from './options';
 import type { EventLoop, ExceptionContext } from './loop';
 import type { LostEntry } from './lost-reports';
 
@@ -131,9 +132,11 @@ export class Future<T = unknown> implements Iterable<Suspension> {
   /** Where the future was created (debug mode only), as a stack string. */
   _sourceTraceback: string | null = null;
 
-  constructor(options: FutureOptions = {}) {
+  /** @param _own @internal The library's own `{ loop }` (loop.createFuture()): its keys need no check on this hot path. */
+  constructor(options: FutureOptions = {}, _own = false) {
     // Bad options fail here, with a message, not later inside the loop's internals.
     if (options === null || typeof options !== 'object') throw new TypeError(`Future options must be an object like { loop }, got ${repr(options)}`);
+    if (!_own) checkOptions<FutureOptions>('Future', options, ['loop']);
     if (options.loop != null) _checkLoop(options.loop, 'Future');
     this._loop = options.loop ?? _getRunningLoop() ?? getEventLoop();
     if (this._loop._debug) this._sourceTraceback = captureStack(this.constructor);

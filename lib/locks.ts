@@ -36,7 +36,7 @@ export abstract class _LoopBound {
     const loop = getRunningLoop();
     if (this._loop === null) this._loop = loop;
     else if (this._loop !== loop) throw new RuntimeError(`${this} is bound to a different event loop`);
-    const fut = new Future<R>({ loop });
+    const fut = loop.createFuture<R>();
     fut._waitInfo = info;
     return fut;
   }

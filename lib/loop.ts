@@ -39,7 +39,8 @@ import { Task, ensureFuture, type Awaitable, type TaskFactory } from './tasks';
 import type { Coroutine } from './futures';
 import type { CoroutineCall } from './coroutines';
 import { makeClock, type Clock } from './clocks';
-import { _getRunningLoop, _setRunningLoop } from './events';
+import { _getRunningLoop, _setRunningLoop, EVENT_LOOP_OPTIONS } from './events';
+import { checkOptions } from './options';
 import { runInHost, wakeHost } from './host-driver';
 import { addWaitSource, holdHostWait, pollSources, sourcesBusy, type WaitSource } from './host-waits';
 import { runInExecutor, setDefaultExecutor, type Executor, type ExecutorFactory, type ExecutorFunction } from './default-executor';
@@ -145,7 +146,7 @@ export class EventLoop {
   /** @internal */ _maxWorkers: number | undefined;
 
   constructor(options: EventLoopOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new TypeError('EventLoop options must be an object');
+    checkOptions<EventLoopOptions>('EventLoop', options, EVENT_LOOP_OPTIONS);
     this._clock = makeClock(options.clock);
     this._clockResolution = this._clock.kind === 'virtual' ? 0 : REAL_CLOCK_RESOLUTION;
     this._debug = Boolean(options.debug);
@@ -508,7 +509,7 @@ export class EventLoop {
 
   /** A new Future attached to this loop. */
   createFuture<T = unknown>(): Future<T> {
-    return new Future<T>({ loop: this });
+    return new Future<T>({ loop: this }, true);
   }
 
   /** Wraps a coroutine in a Task on this loop (through the task factory, if one is set). */

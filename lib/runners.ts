@@ -11,6 +11,7 @@ import type { Coroutine, Future } from './futures';
 import type { EventLoop, EventLoopOptions } from './loop';
 import type { Task } from './tasks';
 import { callableName, repr } from './repr';
+import { checkOptions } from './options';
 import { THREAD_JOIN_TIMEOUT } from './executor-shutdown';
 import './asyncgen-hooks'; // loop.shutdownAsyncgens()
 
@@ -24,6 +25,8 @@ export interface RunOptions {
   /** Makes the loop instead of the policy (then it is not made the current loop). */
   loopFactory?: () => EventLoop;
 }
+
+const RUN_OPTIONS: readonly (keyof RunOptions)[] = ['debug', 'clock', 'shuffle', 'loopFactory'];
 
 /** What `run`, `runSync` and `Runner` take: a coroutine, or a call of a `coroutine()` function. */
 export type Main<T> = Coroutine<T> | CoroutineCall<T>;
@@ -74,7 +77,7 @@ export class Runner {
   private setEventLoopCalled = false;
 
   constructor(private readonly options: RunOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new TypeError('Runner options must be an object');
+    checkOptions<RunOptions>('Runner', options, RUN_OPTIONS);
   }
 
   /** The runner's loop (created on first use). */
@@ -199,6 +202,7 @@ export class Runner {
  */
 export async function run<T>(main: Main<T>, options: RunOptions = {}): Promise<T> {
   checkMain(main, 'run');
+  checkOptions<RunOptions>('run', options, RUN_OPTIONS);
   if (_getRunningLoop() !== null) throw new RuntimeError('asyncio.run() cannot be called from a running event loop');
   const runner = new Runner(options);
   let result: T;
@@ -220,6 +224,7 @@ export async function run<T>(main: Main<T>, options: RunOptions = {}): Promise<T
  */
 export function runSync<T>(main: Main<T>, options: RunOptions = {}): T {
   checkMain(main, 'runSync');
+  checkOptions<RunOptions>('runSync', options, RUN_OPTIONS);
   if (_getRunningLoop() !== null) throw new RuntimeError('runSync() cannot be called from a running event loop');
   const runner = new Runner(options);
   let result: T;

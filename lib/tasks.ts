@@ -23,6 +23,7 @@ import { CoroutineCall, isCoroutine, type Frame } from './coroutines';
 import { FrameStack, isAwaitedCall } from './task-frames';
 import { badYieldError, explainLostThrow } from './bad-yields';
 import { repr } from './repr';
+import { checkOptions } from './options';
 import type { EventLoop } from './loop';
 
 /** Something a coroutine can wait for with `yield*`: a Future (a Task is one), a coroutine, or a `coroutine()` call. */
@@ -373,15 +374,16 @@ export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
  * @example
  * const fut = ensureFuture(work()); // a Task
  */
-export function ensureFuture<T>(aw: Awaitable<T>, options: { loop?: EventLoop } = {}): Future<T> {
+export function ensureFuture<T>(aw: Awaitable<T>, options?: { loop?: EventLoop }): Future<T> {
+  const wanted = options === undefined ? undefined : checkOptions<{ loop?: EventLoop }>('ensureFuture', options, ['loop']).loop;
   if (isFuture(aw)) {
-    if (options.loop !== undefined && aw.getLoop() !== options.loop) {
+    if (wanted !== undefined && aw.getLoop() !== wanted) {
       throw new ValueError('The future belongs to a different loop than the one specified as the loop argument');
     }
     return aw;
   }
   if (isCoroutine(aw)) {
-    const loop = options.loop ?? _getRunningLoop() ?? getEventLoop();
+    const loop = wanted ?? _getRunningLoop() ?? getEventLoop();
     return loop.createTask(aw);
   }
   throw new TypeError(`An asyncio.Future, a coroutine or an awaitable is required, got ${repr(aw)}`);

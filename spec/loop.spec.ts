@@ -65,7 +65,7 @@ describe('EventLoop', () => {
     });
 
     it('refuses bad options with a clear error', () => {
-      expect(() => new EventLoop(null as unknown as {})).to.throw(TypeError, 'EventLoop options must be an object');
+      expect(() => new EventLoop(null as unknown as {})).to.throw(TypeError, 'EventLoop() options must be an object, got null');
       expect(() => new EventLoop({ shuffle: 1.5 })).to.throw(TypeError, 'shuffle must be an integer seed, got 1.5');
       expect(() => new EventLoop({ maxWorkers: 0 })).to.throw(ValueError, 'maxWorkers must be a positive integer, got 0');
       expect(() => new EventLoop({ clock: 'fast' as 'real' })).to.throw(TypeError, 'clock must be');

@@ -1,11 +1,34 @@
-// lib/options.ts: strict options. The helper itself, then every I/O function that takes
-// options: an unknown key is a TypeError naming it and listing the keys the function takes,
+// lib/options.ts: strict options. The helper itself, then every public function that takes
+// options (I/O first, then the rest): an unknown key is a TypeError naming it and listing the keys the function takes,
 // raised at the call, before anything is started (a misspelt `ssl` must never give a
 // plaintext connection).
 import { expect } from 'chai';
+import { EventEmitter } from 'node:events';
 import {
+  Barrier,
+  BoundedSemaphore,
+  Condition,
+  DefaultEventLoopPolicy,
   EventLoop,
+  Future,
+  LifoQueue,
+  PriorityQueue,
+  Queue,
+  Runner,
+  Semaphore,
   StreamReader,
+  ThreadPoolExecutor,
+  Tracer,
+  asCompleted,
+  ensureFuture,
+  gather,
+  on,
+  once,
+  run,
+  runCoroutineThreadsafe,
+  runSync,
+  sleep,
+  wait,
   createSubprocessExec,
   createSubprocessShell,
   openConnection,
@@ -96,5 +119,74 @@ describe('options: every I/O function refuses an unknown option, at the call', (
         yield* server.waitClosed();
       })(),
     );
+  });
+});
+
+describe('options: every other function that takes options refuses an unknown one, at the call', () => {
+  const loop = new EventLoop({ clock: 'virtual' });
+  const pool = new ThreadPoolExecutor(1);
+  after(() => {
+    loop.close();
+    void pool.shutdown();
+  });
+  const loopKeys = "'clock', 'debug', 'shuffle', 'maxWorkers', 'taskFactory', 'exceptionHandler'";
+  const runKeys = "'debug', 'clock', 'shuffle', 'loopFactory'";
+  const bogus = { bogus: 1 } as never;
+  const tracer = new Tracer();
+
+  /** Each call with a bogus key, and the whole message it must give. */
+  const cases: [string, () => unknown, string][] = [
+    ['new EventLoop', () => new EventLoop(bogus), `EventLoop() got an unexpected option 'bogus' (it takes ${loopKeys})`],
+    ['new DefaultEventLoopPolicy', () => new DefaultEventLoopPolicy(bogus), `DefaultEventLoopPolicy() got an unexpected option 'bogus' (it takes ${loopKeys})`],
+    ['policy.newEventLoop', () => new DefaultEventLoopPolicy().newEventLoop(bogus), `newEventLoop() got an unexpected option 'bogus' (it takes ${loopKeys})`],
+    ['new Runner', () => new Runner(bogus), `Runner() got an unexpected option 'bogus' (it takes ${runKeys})`],
+    ['runSync', () => runSync(sleep(0), bogus), `runSync() got an unexpected option 'bogus' (it takes ${runKeys})`],
+    ['new Future', () => new Future({ loop, bogus: 1 } as never), "Future() got an unexpected option 'bogus' (it takes 'loop')"],
+    ['ensureFuture', () => ensureFuture(loop.createFuture(), bogus), "ensureFuture() got an unexpected option 'bogus' (it takes 'loop')"],
+    ['gather', () => gather([], bogus), "gather() got an unexpected option 'bogus' (it takes 'returnExceptions')"],
+    ['wait', () => wait([], bogus), "wait() got an unexpected option 'bogus' (it takes 'timeout', 'returnWhen')"],
+    ['asCompleted', () => asCompleted([], bogus), "asCompleted() got an unexpected option 'bogus' (it takes 'timeout')"],
+    ['new Tracer', () => new Tracer(bogus), "Tracer() got an unexpected option 'bogus' (it takes 'limit')"],
+    ['tracer.narrate', () => tracer.narrate(bogus), "narrate() got an unexpected option 'bogus' (it takes 'callbacks', 'waits')"],
+    ['tracer.timeline', () => tracer.timeline(bogus), "timeline() got an unexpected option 'bogus' (it takes 'by', 'width')"],
+    ['tracer.toSVG', () => tracer.toSVG(bogus), "toSVG() got an unexpected option 'bogus' (it takes 'columnWidth', 'title')"],
+    ['once', () => once(new EventEmitter(), 'x', bogus), "once() got an unexpected option 'bogus' (it takes 'loop')"],
+    ['on', () => on(new EventEmitter(), 'x', bogus), "on() got an unexpected option 'bogus' (it takes 'close', 'loop')"],
+    ['runCoroutineThreadsafe', () => runCoroutineThreadsafe(sleep(0), loop, bogus), "runCoroutineThreadsafe() got an unexpected option 'bogus' (it takes 'signal')"],
+    ['loop.createDatagramEndpoint', () => loop.createDatagramEndpoint(() => ({}), bogus), "createDatagramEndpoint() got an unexpected option 'bogus' (it takes 'localAddr', 'remoteAddr', 'family', 'reuseAddress', 'reusePort', 'allowBroadcast')"],
+    ['loop.getaddrinfo', () => loop.getaddrinfo('localhost', 80, bogus), "getaddrinfo() got an unexpected option 'bogus' (it takes 'family', 'type', 'proto', 'flags')"],
+    ['new ThreadPoolExecutor', () => new ThreadPoolExecutor(bogus), "ThreadPoolExecutor() got an unexpected option 'bogus' (it takes 'maxWorkers', 'resourceLimits')"],
+    ['executor.shutdown', () => pool.shutdown(bogus), "shutdown() got an unexpected option 'bogus' (it takes 'wait', 'cancelFutures')"],
+    ['new Queue', () => new Queue(bogus), "Queue() got an unexpected option 'bogus' (it takes 'maxsize')"],
+    ['new LifoQueue', () => new LifoQueue(bogus), "LifoQueue() got an unexpected option 'bogus' (it takes 'maxsize')"],
+    ['new PriorityQueue', () => new PriorityQueue(bogus), "PriorityQueue() got an unexpected option 'bogus' (it takes 'maxsize', 'compare')"],
+    ['new Semaphore', () => new Semaphore(bogus), "Semaphore() got an unexpected option 'bogus' (it takes 'value')"],
+    ['new BoundedSemaphore', () => new BoundedSemaphore(bogus), "BoundedSemaphore() got an unexpected option 'bogus' (it takes 'value')"],
+    ['new Condition', () => new Condition(bogus), "Condition() got an unexpected option 'bogus' (it takes 'lock')"],
+    ['new Barrier', () => new Barrier(bogus), "Barrier() got an unexpected option 'bogus' (it takes 'parties')"],
+  ];
+  for (const [name, call, message] of cases) {
+    it(name, () => {
+      const err = throws(call) as Error;
+      expect(err).to.be.instanceOf(TypeError);
+      expect(err.message).to.equal(message);
+    });
+  }
+
+  it('run, whose promise rejects before any loop is made', async () => {
+    let err: unknown = null;
+    await run(sleep(0), bogus).catch((e: unknown) => (err = e));
+    expect(err).to.be.instanceOf(TypeError);
+    expect((err as Error).message).to.equal(`run() got an unexpected option 'bogus' (it takes ${runKeys})`);
+  });
+
+  it('the options each takes still work (a sample)', () => {
+    const debugLoop = new EventLoop({ clock: 'virtual', debug: true });
+    expect(debugLoop.getDebug()).to.equal(true);
+    debugLoop.close();
+    expect(runSync(sleep(0, 'ok'), { clock: 'virtual' })).to.equal('ok');
+    const fut = new Future<number>({ loop });
+    expect(ensureFuture(fut, { loop })).to.equal(fut);
+    expect(ensureFuture(fut)).to.equal(fut);
   });
 });

@@ -326,7 +326,7 @@ describe('runners', () => {
     });
 
     it('refuses bad options and a bad loopFactory', () => {
-      expect(() => new Runner(null as unknown as {})).to.throw(TypeError, 'Runner options must be an object');
+      expect(() => new Runner(null as unknown as {})).to.throw(TypeError, 'Runner() options must be an object, got null');
       const runner = new Runner({ loopFactory: 5 as unknown as () => EventLoop });
       expect(() => runner.getLoop()).to.throw(TypeError, 'loopFactory must be a function');
     });

@@ -5,6 +5,7 @@
  * No scripts, no external files: open it in a browser or put it in a page.
  */
 import { ValueError } from '../exceptions';
+import { checkOptions } from '../options';
 import { formatTime, type TaskState } from './describe';
 import { buildLanes } from './lanes';
 import { sentence } from './render-text';
@@ -38,6 +39,7 @@ function titled(element: string, title: string): string {
 
 /** The trace as an SVG document (a string). */
 export function toSVG(events: readonly TraceEvent[], options: SVGOptions = {}): string {
+  checkOptions<SVGOptions>('toSVG', options, ['columnWidth', 'title']);
   const col = options.columnWidth ?? 16;
   if (typeof col !== 'number' || !(col >= 4)) throw new ValueError(`toSVG(): columnWidth must be a number of at least 4 pixels, got ${String(col)}`);
   const l = buildLanes(events);

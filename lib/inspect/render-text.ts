@@ -3,6 +3,7 @@
  * per event; timeline() draws one lane per task.
  */
 import { ValueError } from '../exceptions';
+import { checkOptions } from '../options';
 import { formatTime } from './describe';
 import { buildLanes, type Lanes } from './lanes';
 import type { TaskState } from './describe';
@@ -128,6 +129,7 @@ export function sentence(e: TraceEvent, options: NarrateOptions = {}): string | 
 
 /** The events in plain English, one line each: `t=1.000 Task 'a' resumes: …`. */
 export function narrate(events: readonly TraceEvent[], options: NarrateOptions = {}): string {
+  checkOptions<NarrateOptions>('narrate', options, ['callbacks', 'waits']);
   const lines: string[] = [];
   for (const e of events) {
     const s = sentence(e, options);
@@ -220,6 +222,7 @@ function byTime(l: Lanes, width: number): string {
  * loop time and shows running if the task ran in it at all.
  */
 export function timeline(events: readonly TraceEvent[], options: TimelineOptions = {}): string {
+  checkOptions<TimelineOptions>('timeline', options, ['by', 'width']);
   const by = options.by ?? 'step';
   if (by !== 'step' && by !== 'time') throw new TypeError(`timeline(): 'by' must be 'step' or 'time', got ${String(by)}`);
   const width = options.width ?? 60;
