@@ -27,7 +27,7 @@ import {
   type Task,
   type Transport,
 } from '../lib';
-import { arun, catching, closedPort, hostPause, vrun } from './support';
+import { arun, catching, closedPort, hostPause, tick, vrun } from './support';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -443,18 +443,24 @@ describe('streams: many clients and a long transfer over loopback', function () 
       bounded('16 MiB transfer', 50, (function* (): Coroutine<{ sentHash: string; gotHash: string; got: number; high: number; maxChunk: number; worstAfterDrain: number; waits: number; readerPaused: boolean }> {
         const loop = getRunningLoop();
         const received = loop.createFuture<{ hash: string; got: number; readerPaused: boolean }>();
+        // The reader starts only once drain() has had to wait: by then the bytes in flight fill
+        // its StreamReader, which must pause the transport. Events, not timing, decide both.
+        const senderWaited = loop.createFuture<void>();
         const server = yield* startServer(function* (r, w): Coroutine<void> {
-          // A slow reader: 64 KiB at most, then it lets Node run for a millisecond.
+          yield* senderWaited;
+          // Nothing is read yet and most of the 16 MiB is still to come: the StreamReader
+          // fills past its limit and pauses reading, soon if not already.
+          while (w.transport.isReading()) yield* hostPause(1);
+          const readerPaused = true;
+          // Then it reads 64 KiB at most at a time, and lets Node run between two reads.
           const hash = sha256();
           let got = 0;
-          let readerPaused = false;
           for (;;) {
             const chunk = yield* r.read(64 * 1024);
             if (chunk.length === 0) break;
             hash.update(chunk);
             got += chunk.length;
-            readerPaused ||= !w.transport.isReading();
-            yield* hostPause(1);
+            yield* fromPromise(tick());
           }
           received.setResult({ hash: hash.digest('hex'), got, readerPaused });
           w.close();
@@ -474,7 +480,10 @@ describe('streams: many clients and a long transfer over loopback', function () 
           w.write(chunk);
           sent += size;
           maxChunk = Math.max(maxChunk, size);
-          if (w.transport.getWriteBufferSize() > high) waits++; // writing is paused: drain() must wait
+          if (w.transport.getWriteBufferSize() > high) {
+            waits++; // writing is paused: drain() must wait
+            if (!senderWaited.done()) senderWaited.setResult(undefined);
+          }
           yield* w.drain();
           worstAfterDrain = Math.max(worstAfterDrain, w.transport.getWriteBufferSize());
         }
