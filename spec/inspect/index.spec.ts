@@ -28,7 +28,10 @@ const probe = `
   console.log(typeof loop.snapshot);
 `;
 
-describe('inspect: the module', () => {
+describe('inspect: the module', function () {
+  // Three specs start a fresh Node with ts-node; on a loaded machine (or under c8) that alone
+  // can pass mocha's 20 s. The bound only catches a hang: nothing here is about speed.
+  this.timeout(120_000);
   it('lib/index.ts exports the Tracer, the task tree and the same functions as lib/inspect', () => {
     expect(tulip.Tracer).to.equal(inspect.Tracer);
     expect(tulip.formatTaskTree).to.equal(inspect.formatTaskTree);
