@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: workloads W1–W7 and M1 (shared/BENCH.md) on tulip, on
+ * `npm run bench`: workloads W1–W8 and M1 (shared/BENCH.md) on tulip, on
  * CPython's asyncio (each CPython found through pyenv) and on native
- * async/await, in one run; prints ops/s with ratios to the best CPython per
+ * async/await (W8: raw Node `net`, and uvloop when the system python3 has
+ * it), in one run; prints ops/s with ratios to the best CPython per
  * workload and writes the figures to bench/results/<timestamp>.json.
  *
  * Each workload runs in fresh processes: one Node process for its tulip and
@@ -9,10 +10,11 @@
  * starts in milliseconds rather than compiling TypeScript for seconds), then
  * one process per CPython (bench/python/workloads.py).
  *
- *   node -r ts-node/register/transpile-only bench/run.ts [options]
+ *   node -r ts-node/register/transpile-only bench/run.ts [options] [ids]
  *
+ *   W8 …             bare ids: the same as --only (`npm run bench -- W8`)
  *   --quick          N/5, 3 timed runs (CPython 2), 0.25 s of warm-up; under a minute
- *   --only W2,W6c    only these workloads (ids: W1…W7, W6c, M1)
+ *   --only W2,W6c    only these workloads (ids: W1…W8, W6c, M1)
  *   --runs K         timed runs per cell (default 5)
  *
  * Before the timed runs of a cell come warm-up runs: at least one, and at
@@ -24,18 +26,21 @@
  *   --diagnostic     tulip on a virtual clock with its hot classes anchored
  *                    (round one's figures; see bench/NOTES.md). Without it,
  *                    the headline: the loop users get (real clock), nothing anchored.
+ *   --no-uvloop      W8 without uvloop
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { emptyCell, finishCell, type CellResult } from './harness';
-import { WORKLOADS, type WorkloadId, type WorkloadInfo } from './workloads';
+import { ECHO_CLIENTS, ECHO_LINE, WORKLOADS, type WorkloadId, type WorkloadInfo } from './workloads';
 import type { FrameCosts } from './tulip/frames';
 import type { CellOutput } from './cell';
 
 const PYENV_VERSIONS = ['3.11.7', '3.12.1', '3.13.0'];
 const PY_SCRIPT = path.join(__dirname, 'python', 'workloads.py');
+// W8 on uvloop: Debian's python3-uvloop, installed for the system python3.
+const UVLOOP_PYTHON = '/usr/bin/python3';
 const RESULTS_DIR = path.join(__dirname, 'results');
 
 // ---- options ----
@@ -51,13 +56,14 @@ interface Options {
   pyRuns: number;
   python: boolean;
   native: boolean;
+  uvloop: boolean;
   pythonVersions: string[];
   scale: number;
   diagnostic: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, only: null, runs: 5, warmups: 1, warmupSeconds: 0.5, pyRuns: 5, python: true, native: true, pythonVersions: PYENV_VERSIONS, scale: 1, diagnostic: false };
+  const o: Options = { quick: false, only: null, runs: 5, warmups: 1, warmupSeconds: 0.5, pyRuns: 5, python: true, native: true, uvloop: true, pythonVersions: PYENV_VERSIONS, scale: 1, diagnostic: false };
   let runsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -75,6 +81,8 @@ function parseArgs(argv: string[]): Options {
     } else if (a === '--no-python') o.python = false;
     else if (a === '--no-native') o.native = false;
     else if (a === '--diagnostic') o.diagnostic = true;
+    else if (a === '--no-uvloop') o.uvloop = false;
+    else if (/^(W\d+c?|C1|M1)$/.test(a)) (o.only ??= new Set()).add(a);
     else if (a.startsWith('--python')) o.pythonVersions = value().split(',').map((s) => s.trim());
     else throw new Error(`unknown option ${a} (see the comment at the top of bench/run.ts)`);
   }
@@ -89,9 +97,10 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-/** N of a workload at this scale, a multiple of 100 (W2 and W7 split it over 100 tasks). */
+/** N of a workload at this scale, a multiple of 100 (W2 and W7 split it over 100 tasks; W8 over 50 clients × 20). */
 function sizeOf(info: WorkloadInfo, o: Options): number {
-  return Math.max(100, Math.round((info.n * o.scale) / 100) * 100);
+  const unit = info.id === 'W8' ? ECHO_CLIENTS * 20 : 100;
+  return Math.max(unit, Math.round((info.n * o.scale) / unit) * unit);
 }
 
 // ---- CPython ----
@@ -137,9 +146,9 @@ interface PyOutput {
   finished?: number;
 }
 
-function runPython(py: Python, id: WorkloadId, n: number, o: Options, runs = o.pyRuns): { cell: CellResult; memory: number | null } {
-  const args = [PY_SCRIPT, id, String(n), '--warmups', String(o.warmups), '--runs', String(Math.min(runs, o.pyRuns)), '--warmup-seconds', String(o.warmupSeconds)];
-  const r = spawnSync('python3', args, { env: py.env, encoding: 'utf8', timeout: 600_000, maxBuffer: 16 << 20 });
+function runPython(py: Python, id: WorkloadId, n: number, o: Options, runs = o.pyRuns, extra: string[] = [], exe = 'python3'): { cell: CellResult; memory: number | null } {
+  const args = [PY_SCRIPT, id, String(n), '--warmups', String(o.warmups), '--runs', String(Math.min(runs, o.pyRuns)), '--warmup-seconds', String(o.warmupSeconds), ...extra];
+  const r = spawnSync(exe, args, { env: py.env, encoding: 'utf8', timeout: 600_000, maxBuffer: 16 << 20 });
   const cell = emptyCell(n);
   if (r.status !== 0) {
     cell.skipped = `python failed: ${(r.stderr || String(r.error ?? r.signal)).trim().split('\n').pop()}`;
@@ -205,6 +214,8 @@ interface Row {
   /** Timed workloads: ops/s cells; M1: bytes per task in `memory`. */
   cells: Partial<Record<Column, CellResult>>;
   python: Record<string, CellResult>;
+  /** W8 on uvloop (not a CPython column: ratios are to the best plain asyncio). */
+  uvloop?: CellResult;
   memory: Partial<Record<Column | string, number | null>>;
 }
 
@@ -235,6 +246,12 @@ function measureRow(info: WorkloadInfo, o: Options, node: NodeChild, pythons: Py
   } else {
     for (const py of pythons) row.python[py.version] = runPython(py, info.python, n, o, runs).cell;
     pyCache.set(info.python, row.python);
+  }
+  if (info.id === 'W8' && o.uvloop) {
+    const env = { ...process.env };
+    delete env.PYENV_VERSION;
+    row.uvloop = runPython({ version: 'uvloop', env }, 'W8', n, o, o.pyRuns, ['--loop', 'uvloop'], UVLOOP_PYTHON).cell;
+    if (row.uvloop.skipped?.includes('uvloop')) row.uvloop.skipped = `uvloop absent (apt-get install python3-uvloop for ${UVLOOP_PYTHON})`;
   }
   return row;
 }
@@ -282,6 +299,12 @@ function target(row: Row, best: number | null): string {
   if (row.id === 'W6') return 'per frame: see below';
   if (row.id === 'C1') return tulip === null || best === null ? '' : `≥ 5×: ${tulip / best >= 5 ? 'met' : 'MISSED'}`;
   if (tulip === null || best === null) return '';
+  if (row.id === 'W8') {
+    const net = row.cells.macro?.opsPerSec ?? null;
+    const parts = [`≥ 1.5×: ${tulip / best >= 1.5 ? 'met' : 'MISSED'}`];
+    if (net !== null) parts.push(`≥ net/1.2: ${tulip * 1.2 >= net ? 'met' : 'MISSED'} (${fmtRatio(tulip / net)})`);
+    return parts.join('; ');
+  }
   const parts = [`≥ 10×: ${tulip / best >= 10 ? 'met' : 'MISSED'}`];
   if (row.id === 'W2') {
     const micro = row.cells.micro?.opsPerSec ?? null;
@@ -330,6 +353,31 @@ function renderTable(rows: Row[], pythons: Python[], o: Options): string {
   return out.join('\n');
 }
 
+/** W8 in its own units: lines/s and MB/s (lines × 1 024 bytes one way), uvloop and raw `net` included. */
+function renderEcho(row: Row, pythons: Python[]): string {
+  const { ops: best } = bestPython(row);
+  const cols: [string, CellResult | undefined][] = [
+    ['tulip', row.cells.tulip],
+    ...pythons.map((p): [string, CellResult | undefined] => [`asyncio ${p.version}`, row.python[p.version]]),
+    ['uvloop', row.uvloop],
+    ['raw Node net', row.cells.macro],
+  ];
+  const net = row.cells.macro?.opsPerSec ?? null;
+  const lines = [`W8 TCP echo, N = ${row.n} lines of 1 KiB (${ECHO_CLIENTS} clients); best of the timed runs:`];
+  for (const [name, c] of cols) {
+    if (c === undefined) continue;
+    if (c.opsPerSec === null) {
+      lines.push(`  ${name.padEnd(14)} ${c.skipped ?? ''}`);
+      continue;
+    }
+    const x = c.opsPerSec;
+    const vsPy = best !== null ? `${(x / best).toFixed(2)}× best asyncio` : '';
+    const vsNet = net !== null ? `${(x / net).toFixed(2)}× net` : '';
+    lines.push(`  ${name.padEnd(14)} ${fmtOps(x).padStart(6)} lines/s  ${((x * ECHO_LINE) / 1e6).toFixed(1).padStart(6)} MB/s  ${[vsPy, vsNet].filter(Boolean).join(' · ')}`);
+  }
+  return lines.join('\n');
+}
+
 function renderFrames(f: FrameCosts): string {
   const p = f.perFrameNs;
   const d = f.perResumeAtDepth0Ns;
@@ -376,6 +424,7 @@ function main(): void {
     'W6 coroutine() is compared with the same CPython W6 figures; native W4 clamps every delay to 1 ms.',
     'C1: tasks cancelled per second, from the first cancel() of N tasks parked in sleep(3600) until gather() has them all.',
     o.diagnostic ? 'tulip: DIAGNOSTIC configuration (virtual clock, hot classes anchored), not what users run.' : 'tulip: the default loop (real clock, as runSync()), nothing anchored.',
+    'W8: lines/s; its native macro column is raw Node `net` (see the W8 lines below).',
     ...notes,
   ];
   console.log('');
@@ -383,6 +432,8 @@ function main(): void {
   console.log('');
   console.log(footer.join('\n'));
   if (frames !== null) console.log('\n' + renderFrames(frames));
+  const echo = rows.find((r) => r.id === 'W8');
+  if (echo !== undefined) console.log('\n' + renderEcho(echo, pythons));
   console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s, node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown cpu'} × ${os.cpus().length})`);
 
   fs.mkdirSync(RESULTS_DIR, { recursive: true });

@@ -5,7 +5,7 @@
  */
 
 /** Workload ids; W6c is W6 with `level` defined through `coroutine()`. */
-export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6' | 'W6c' | 'W7' | 'C1' | 'M1';
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6' | 'W6c' | 'W7' | 'W8' | 'C1' | 'M1';
 
 export interface WorkloadInfo {
   id: WorkloadId;
@@ -19,6 +19,41 @@ export interface WorkloadInfo {
   runs?: number;
 }
 
+/** W8: concurrent clients (N = clients × lines per client). */
+export const ECHO_CLIENTS = 50;
+/** W8: the bytes of one line, `\n` included. */
+export const ECHO_LINE = 1024;
+/** W8: a client drains after every this many writes. */
+export const ECHO_BATCH = 20;
+
+/**
+ * W8's lines for client `c`: `lines` lines of exactly 1 024 bytes, back to
+ * back in one buffer — `"%04d:%07d:" % (c, j)`, then 1 010 letters a…z
+ * cycling from letter `(c + j) mod 26`, then `\n` (line j is bytes
+ * [j·1024, (j+1)·1024)). bench/python/echo.py makes the same bytes.
+ */
+export function echoLines(c: number, lines: number): Buffer {
+  const out = Buffer.allocUnsafe(lines * ECHO_LINE);
+  const alphabet = Buffer.from('abcdefghijklmnopqrstuvwxyz'.repeat(41)); // 1 066 ≥ 25 + 1 010
+  for (let j = 0; j < lines; j++) {
+    const at = j * ECHO_LINE;
+    out.write(`${String(c).padStart(4, '0')}:${String(j).padStart(7, '0')}:`, at, 'latin1');
+    const first = (c + j) % 26;
+    alphabet.copy(out, at + 13, first, first + 1010);
+    out[at + ECHO_LINE - 1] = 10;
+  }
+  return out;
+}
+
+/** W8's result: the lines every client read back and checked. */
+export interface EchoOutcome {
+  checked: number;
+  mismatches: number;
+}
+export function checkEcho(r: EchoOutcome, n: number): boolean {
+  return r.checked === n && r.mismatches === 0;
+}
+
 export const WORKLOADS: readonly WorkloadInfo[] = [
   { id: 'W1', label: 'W1 spawn', n: 50_000, python: 'W1' },
   { id: 'W2', label: 'W2 switch', n: 200_000, python: 'W2' },
@@ -28,6 +63,7 @@ export const WORKLOADS: readonly WorkloadInfo[] = [
   { id: 'W6', label: 'W6 chain, yield*', n: 20_000, python: 'W6' },
   { id: 'W6c', label: 'W6 chain, coroutine()', n: 20_000, python: 'W6' },
   { id: 'W7', label: 'W7 lock', n: 50_000, python: 'W7' },
+  { id: 'W8', label: 'W8 TCP echo (lines)', n: ECHO_CLIENTS * 2_000, python: 'W8' },
   { id: 'C1', label: 'C1 cancel sleeping tasks', n: 1_000_000, python: 'C1', runs: 2 },
   { id: 'M1', label: 'M1 bytes/task', n: 100_000, python: 'M1' },
 ];

@@ -23,6 +23,7 @@ import {
   type WorkloadId,
 } from '../workloads';
 import { AsyncLock, AsyncQueue, wakeMacro, wakeMicro, type Wake } from './primitives';
+import { W8 } from './echo';
 
 export type Variant = 'macro' | 'micro';
 
@@ -197,7 +198,7 @@ const W4: Workload<Float64Array, TimerOutcome> = {
 
 /** The timed workloads on native async/await, per variant. */
 export const NATIVE: Record<Variant, Partial<Record<WorkloadId, Workload<any, any>>>> = {
-  macro: { ...make(FLAVOURS.macro), W4 },
+  macro: { ...make(FLAVOURS.macro), W4, W8 }, // W8: raw `net` sockets (bench/native/echo.ts)
   micro: make(FLAVOURS.micro),
 };
 

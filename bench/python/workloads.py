@@ -3,6 +3,7 @@
 Run by bench/run.ts as a child process, once per workload and CPython:
 
     python3 bench/python/workloads.py W2 200000 --warmups 1 --runs 5 --warmup-seconds 0.5
+    /usr/bin/python3 bench/python/workloads.py W8 100000 --loop uvloop   (W8 only: on uvloop)
 
 prints one JSON line: {"version", "id", "n", "times", "failures"} (seconds of
 each timed run that passed its check), or for M1 {"version", "id", "n",
@@ -20,6 +21,8 @@ import json
 import sys
 import time
 import tracemalloc
+
+from echo import check_w8, w8, w8_inputs
 
 TASKS = 100  # W2, W7
 DEPTH = 199  # W6: level(199) is 200 frames
@@ -296,6 +299,7 @@ WORKLOADS = {
     "W5": (None, w5, check_sum),
     "W6": (None, w6, check_equals_n),
     "W7": (None, w7, check_equals_n),
+    "W8": (w8_inputs, w8, check_w8),
 }
 
 
@@ -310,6 +314,11 @@ def main(argv):
         print(json.dumps(out))
         return
     prepare, once, check = WORKLOADS[wid]
+    if "--loop" in argv and argv[argv.index("--loop") + 1] == "uvloop":
+        import functools
+        import uvloop  # Debian's python3-uvloop, for the system python3
+        once = functools.partial(w8, new_loop=uvloop.new_event_loop)
+        version = "uvloop %s (CPython %s)" % (uvloop.__version__, version)
     inp = prepare(n) if prepare else None
     times, failures = [], []
 

@@ -8,6 +8,7 @@
 import * as tulip from '../../lib';
 import { EventLoop, coroutine, createTask, sleep, type Coroutine, type Task, type TimerHandle } from '../../lib';
 import type { Lock as LockT, Queue as QueueT } from '../../lib';
+import { W8 } from './echo';
 import { fullGC, w4DelaysMs, type Stopwatch, type Workload } from '../harness';
 import {
   DEPTH,
@@ -274,7 +275,7 @@ const C1: Workload<void, CancelOutcome> = {
 };
 
 /** The timed workloads on tulip. */
-export const TULIP: Partial<Record<WorkloadId, Workload<any, any>>> = { W1, W2, W3, W4, W5, W6, W6c, W7, C1 };
+export const TULIP: Partial<Record<WorkloadId, Workload<any, any>>> = { W1, W2, W3, W4, W5, W6, W6c, W7, W8, C1 };
 
 // ---- M1 memory: N tasks each sleep(10), all parked on their timers ----
 
