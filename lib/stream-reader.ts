@@ -14,10 +14,20 @@
  *   pauses its transport's reading, and resumes it once the buffer drops to
  *   the limit, so a slow reader slows the sender down.
  *
+ * The buffer is a list of the chunks as they came, with an offset into the
+ * first: nothing is copied on the way in (from a transport; bytes fed by hand
+ * are copied once, since the caller may reuse them), and a read copies only
+ * the bytes it returns. A separator is searched chunk by chunk where it is
+ * — the chunks are never joined — and a line is searched once, however many
+ * chunks it waits for.
+ *
  * Bytes come out as plain Uint8Arrays that the caller owns (fresh copies,
- * never views of the buffer). This file uses nothing from Node (the
- * transport is only a type here), so a StreamReader fed by hand works in a
- * browser too; lib/streams.ts re-exports it.
+ * never views of the buffer). Small ones (up to 4 KiB) are cut from a shared
+ * slab, as Node cuts small Buffers from its pool: their `.buffer` is shared,
+ * so `slice()` one to have an ArrayBuffer of its own (to transfer it, say).
+ * This file needs nothing from Node (the transport is only a type here), so
+ * a StreamReader fed by hand works in a browser too; in Node it searches
+ * with Buffer's native `indexOf`. lib/streams.ts re-exports it.
  */
 import type { EventLoop } from './loop';
 import { IncompleteReadError, LimitOverrunError, RuntimeError, StopAsyncIteration, ValueError } from './exceptions';
@@ -31,9 +41,38 @@ import { repr } from './repr';
 export const DEFAULT_LIMIT = 2 ** 16;
 
 const EMPTY = new Uint8Array(0);
-// The first buffer's size, and the most an idle reader keeps: small messages reuse one buffer.
-const KEEP = 1024;
 const NEWLINE = new Uint8Array([10]);
+const NEWLINE_ONLY = [NEWLINE];
+
+// Results of at most SMALL bytes are views into a shared slab of SLAB bytes: one
+// ArrayBuffer per slab instead of one per line (a fresh ArrayBuffer costs several
+// times the copy of a short line). Node's Buffer pool: 8 KiB slabs, 4 KiB results.
+const SLAB = 16 * 1024;
+const SMALL = 4 * 1024;
+let slab = new ArrayBuffer(SLAB);
+let slabUsed = 0;
+
+/** A fresh Uint8Array of n bytes for a result (a slab's view when small). */
+function allocResult(n: number): Uint8Array {
+  if (n > SMALL) return new Uint8Array(n);
+  if (slabUsed + n > SLAB) {
+    slab = new ArrayBuffer(SLAB);
+    slabUsed = 0;
+  }
+  const out = new Uint8Array(slab, slabUsed, n);
+  slabUsed += (n + 7) & ~7; // 8-byte aligned, as Node's pool: a result can be viewed as wider integers
+  return out;
+}
+
+// The position of a byte: Node's Buffer.indexOf is memchr (ten times the typed array's in V8), and takes any Uint8Array.
+const nodeIndexOf = (globalThis as { Buffer?: { prototype: { indexOf(this: Uint8Array, value: number, from: number): number } } }).Buffer?.prototype.indexOf;
+const indexOfByte: (bytes: Uint8Array, byte: number, from: number) => number =
+  nodeIndexOf !== undefined ? (bytes, byte, from) => nodeIndexOf.call(bytes, byte, from) : (bytes, byte, from) => bytes.indexOf(byte, from);
+
+/** A plain Uint8Array over the same bytes (a Node Buffer's subarray() costs more: it makes a Buffer). */
+function plain(bytes: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
 
 /** @internal Checks a `limit` option: a positive number of bytes (asyncio's ValueError for <= 0). */
 export function checkLimit(limit: unknown): number {
@@ -71,10 +110,11 @@ export interface StreamReaderOptions {
 export class StreamReader {
   /** @internal */ _loop: EventLoop;
   /** @internal */ _limit: number;
-  // The buffer: bytes [_start, _end) of _buf are unread.
-  /** @internal */ _buf: Uint8Array = EMPTY;
-  /** @internal */ _start = 0;
-  /** @internal */ _end = 0;
+  // The buffer: the chunks _chunks[_head…] as they came; the first _pos bytes of _chunks[_head] are read.
+  /** @internal */ _chunks: Uint8Array[] = [];
+  /** @internal */ _head = 0;
+  /** @internal */ _pos = 0;
+  /** @internal The number of unread bytes. */ _length = 0;
   /** @internal */ _eof = false;
   /** @internal The future a read*() waits on (Python's `_waiter`). */ _waiter: Future<void> | null = null;
   /** @internal */ _exception: Error | null = null;
@@ -92,11 +132,6 @@ export class StreamReader {
   /** The buffer limit (asyncio's `_limit`). */
   get limit(): number {
     return this._limit;
-  }
-
-  /** @internal The number of unread bytes. */
-  get _length(): number {
-    return this._end - this._start;
   }
 
   /** The exception set with `setException()` (or by a lost connection), or null. */
@@ -152,12 +187,18 @@ export class StreamReader {
     return this._eof && this._length === 0;
   }
 
-  /** Appends bytes (a string as UTF-8) and wakes the waiting reader. */
+  /** Appends bytes (a string as UTF-8; a copy of a Uint8Array, which the caller may reuse) and wakes the waiting reader. */
   feedData(data: Uint8Array | string): void {
     const bytes = toBytes(data, 'feedData');
+    this._feed(bytes === data ? bytes.slice() : bytes);
+  }
+
+  /** @internal feedData() for bytes nobody else will touch (a transport's chunks): kept as they are, not copied. */
+  _feed(bytes: Uint8Array): void {
     if (this._eof) throw new RuntimeError('feedData() after feedEof()');
     if (bytes.length === 0) return;
-    this._append(bytes);
+    this._chunks.push(plain(bytes));
+    this._length += bytes.length;
     this._wakeupWaiter();
     // Over twice the limit, stop reading from the transport until the reader catches up.
     if (this._transport !== null && !this._paused && !this._unbounded && this._length > 2 * this._limit) {
@@ -175,61 +216,84 @@ export class StreamReader {
     }
   }
 
-  private _append(bytes: Uint8Array): void {
-    const n = bytes.length;
-    if (this._end + n > this._buf.length) {
-      const len = this._length;
-      if (len + n <= this._buf.length >> 1) {
-        this._buf.copyWithin(0, this._start, this._end); // room enough once the read bytes are dropped
-      } else {
-        const grown = new Uint8Array(Math.max(len + n, this._buf.length * 2, KEEP));
-        grown.set(this._buf.subarray(this._start, this._end));
-        this._buf = grown;
-      }
-      this._start = 0;
-      this._end = len;
-    }
-    this._buf.set(bytes, this._end);
-    this._end += n;
-  }
-
-  /** Removes and returns the first `n` unread bytes (a copy). */
+  /** Removes and returns the first `n` unread bytes (a copy; n <= _length). */
   private _take(n: number): Uint8Array {
-    const out = this._buf.slice(this._start, this._start + n);
-    this._start += n;
-    if (this._start === this._end) this._start = this._end = 0;
-    // What was read is given back: an idle reader holds about what it has not read, not its peak.
-    if (this._buf.length > KEEP && this._buf.length > 4 * this._length) this._fit();
+    if (n === 0) return EMPTY.slice();
+    const out = allocResult(n);
+    const chunks = this._chunks;
+    let at = 0;
+    while (at < n) {
+      const chunk = chunks[this._head];
+      const pos = this._pos;
+      const k = Math.min(n - at, chunk.length - pos);
+      out.set(k === chunk.length ? chunk : chunk.subarray(pos, pos + k), at);
+      at += k;
+      if (pos + k === chunk.length) this._dropHead();
+      else this._pos = pos + k;
+    }
+    this._length -= n;
     return out;
   }
 
-  /** Moves the unread bytes to a buffer twice their size (none if there are none). */
-  private _fit(): void {
-    const len = this._length;
-    if (len === 0) {
-      this._buf = EMPTY;
-    } else {
-      const fitted = new Uint8Array(Math.max(2 * len, KEEP));
-      fitted.set(this._buf.subarray(this._start, this._end));
-      this._buf = fitted;
+  /** The first chunk is read: let it go. */
+  private _dropHead(): void {
+    const chunks = this._chunks;
+    chunks[this._head++] = EMPTY;
+    this._pos = 0;
+    if (this._head === chunks.length) {
+      chunks.length = 0;
+      this._head = 0;
+    } else if (this._head >= 64 && this._head * 2 >= chunks.length) {
+      chunks.splice(0, this._head); // a reader that lags behind many small chunks: compact now and then
+      this._head = 0;
     }
-    this._start = 0;
-    this._end = len;
   }
 
-  /** Index (from the first unread byte) of `sep` at or after `from`, or -1. */
+  /** The unread byte at index k (from the first unread byte; k < _length). */
+  private _byteAt(k: number): number {
+    const chunks = this._chunks;
+    let c = this._head;
+    k += this._pos;
+    while (k >= chunks[c].length) k -= chunks[c++].length;
+    return chunks[c][k];
+  }
+
+  /** Index (from the first unread byte) of `sep` at or after `from`, or -1; across chunk boundaries, without joining them. */
   private _find(sep: Uint8Array, from: number): number {
-    const unread = this._buf.subarray(this._start, this._end);
+    const chunks = this._chunks;
     const first = sep[0];
     const n = sep.length;
-    const last = unread.length - n; // the last index a whole separator can start at
-    // The native indexOf finds each candidate first byte; the rest is compared here.
-    for (let i = unread.indexOf(first, from); i !== -1 && i <= last; i = unread.indexOf(first, i + 1)) {
-      let j = 1;
-      while (j < n && unread[i + j] === sep[j]) j++;
-      if (j === n) return i;
+    const last = this._length - n; // the last index a whole separator can start at
+    if (from > last) return -1;
+    // `base`: the index of the chunk's first byte, counted from the first unread byte.
+    let base = -this._pos;
+    for (let c = this._head; c < chunks.length; c++) {
+      const chunk = chunks[c];
+      const end = base + chunk.length;
+      if (end > from) {
+        for (let i = indexOfByte(chunk, first, Math.max(from - base, 0)); i !== -1; i = indexOfByte(chunk, first, i + 1)) {
+          const at = base + i;
+          if (at > last) return -1;
+          if (n === 1 || this._matchesAt(sep, c, i)) return at;
+        }
+      }
+      base = end;
     }
     return -1;
+  }
+
+  /** True when the bytes from chunk c, index i on are `sep` (its first byte is known to match; they are all buffered). */
+  private _matchesAt(sep: Uint8Array, c: number, i: number): boolean {
+    const chunks = this._chunks;
+    let chunk = chunks[c];
+    for (let j = 1; j < sep.length; j++) {
+      if (++i === chunk.length) {
+        chunk = chunks[++c];
+        i = 0;
+      }
+      if (chunk[i] !== sep[j]) return false;
+    }
+    return true;
   }
 
   /**
@@ -302,13 +366,22 @@ export class StreamReader {
   }
 
   private *_readline(): Coroutine<Uint8Array> {
+    // The common case, a whole line already buffered: no second coroutine, no separator list.
+    if (this._exception === null) {
+      const i = this._find(NEWLINE, 0);
+      if (i !== -1 && i <= this._limit) {
+        const line = this._take(i + 1);
+        this._maybeResumeTransport();
+        return line;
+      }
+    }
     try {
-      return yield* this._readuntil([NEWLINE]);
+      return yield* this._readuntil(NEWLINE_ONLY);
     } catch (e) {
       if (e instanceof IncompleteReadError) return e.partial;
       if (e instanceof LimitOverrunError) {
         // Drop the overlong line (with its separator, if it came) so the next readline can go on.
-        if (this._length > e.consumed && this._buf[this._start + e.consumed] === 10) this._take(e.consumed + 1);
+        if (this._length > e.consumed && this._byteAt(e.consumed) === 10) this._take(e.consumed + 1);
         else this._take(this._length);
         this._maybeResumeTransport();
         throw new ValueError(e.message);

@@ -155,8 +155,12 @@ export class StreamReaderProtocol extends FlowControlMixin {
     this._transport = null;
   }
 
+  /** Hands `data` to the StreamReader as it is, without a copy: a transport gives bytes it does not touch again. */
   dataReceived(data: Uint8Array): void {
-    this._streamReader?.feedData(data);
+    const reader = this._streamReader;
+    if (reader === null) return;
+    if (data instanceof Uint8Array) reader._feed(data);
+    else reader.feedData(data); // a string, or a mistake feedData() reports
   }
 
   eofReceived(): boolean {

@@ -12,9 +12,16 @@
  *
  * The order is asyncio's: `connectionMade` first; then any number of
  * `dataReceived`; then at most one `eofReceived`; `connectionLost` last, once.
- * Write flow control is asyncio's too: when the bytes Node has not yet handed
- * to the kernel exceed the high-water mark the protocol gets `pauseWriting()`,
- * and `resumeWriting()` once they drop to the low-water mark.
+ * Write flow control is asyncio's too: when the bytes not yet handed to the
+ * kernel exceed the high-water mark the protocol gets `pauseWriting()`, and
+ * `resumeWriting()` once they drop to the low-water mark.
+ *
+ * Writes are batched, as uvloop batches them: `write()` copies the bytes into
+ * the transport's stage and returns; everything staged while the loop runs
+ * goes to the socket as one write when the loop hands control back to Node
+ * (or at once when the stage passes the high-water mark, or on `close()`,
+ * `writeEof()`). One send per batch instead of one per `write()`: the bytes
+ * arrive in the same order, only fewer system calls carry them.
  *
  * A TLS connection is the same transport over a `tls.TLSSocket` (a
  * `net.Socket` too), made once the handshake is done (lib/tls.ts); a Unix
@@ -157,6 +164,8 @@ const DEFAULT_HIGH_WATER = 64 * 1024;
 const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
 // The peer's end of stream, as it waits in a transport's inbox behind the data.
 const EOF = Symbol('EOF');
+// The write stage's smallest buffer: a batch of small writes fills it before another is needed.
+const STAGE_SIZE = 64 * 1024;
 
 /** A copy of `data` as a Buffer (strings as UTF-8); a transport keeps what it is given. */
 export function toBuffer(data: unknown, method: string): Buffer {
@@ -222,11 +231,21 @@ export class SocketTransport implements Transport, LoopResource {
   _inbox = new Deque<Buffer | typeof EOF>();
   /** @internal */ _deliveryScheduled = false;
   /** @internal */ _resumeScheduled = false;
+  /**
+   * @internal The write stage: bytes [_stageStart, _stageEnd) of _stage are
+   * written but not yet handed to Node. Bytes before _stageStart belong to
+   * Node (a flushed batch it may still be sending), so they are never reused.
+   */
+  _stage: Buffer | null = null;
+  /** @internal */ _stageStart = 0;
+  /** @internal */ _stageEnd = 0;
+  /** @internal A flush of the stage is queued for when the loop hands control back to Node. */ _flushQueued = false;
   // Bound once per transport: Node's event handlers and the loop callbacks.
   private readonly _deliverFn = () => this._deliver();
   private readonly _maybeResumeFn = () => this._maybeResumeProtocol();
   private readonly _connectionLostFn = (exc: Error | null) => this._callConnectionLost(exc);
   private readonly _onWritten = (err?: Error | null) => this._hostWritten(err);
+  private readonly _flushFn = () => this._flush();
   private readonly _onError = (err: Error) => this._hostError(err);
   private readonly _onClose = () => this._hostClose();
   private readonly _onData = (chunk: Buffer) => this._hostData(chunk);
@@ -284,6 +303,7 @@ export class SocketTransport implements Transport, LoopResource {
     sock.removeListener('data', this._onData);
     sock.removeListener('end', this._onEnd);
     sock.pause();
+    this._flush(); // what was written in plaintext goes before the handshake
     const chunks: Buffer[] = [];
     for (let item = this._inbox.shift(); item !== undefined; item = this._inbox.shift()) {
       if (item === EOF) peerEnded = true;
@@ -325,8 +345,9 @@ export class SocketTransport implements Transport, LoopResource {
   }
 
   private _hostWritten(err?: Error | null): void {
-    if (err || this._loop.isClosed()) return; // a failed write also emits 'error', then 'close'
-    const size = this._sock.writableLength;
+    // A failed write also emits 'error', then 'close'; a destroyed socket has dropped its buffer: a loss, not a drain.
+    if (err || this._loop.isClosed() || this._sock.destroyed) return;
+    const size = this.getWriteBufferSize();
     if (this._protocolPaused && !this._resumeScheduled && size <= this._lowWater) {
       this._resumeScheduled = true;
       this._loop.callSoon(this._maybeResumeFn);
@@ -396,6 +417,7 @@ export class SocketTransport implements Transport, LoopResource {
     if (this._connLost > 0) return;
     this._closing = true;
     this._inbox.clear();
+    this._stageStart = this._stageEnd; // dropped, as asyncio drops its buffer
     this._connLost++;
     this._loop.callSoon(this._connectionLostFn, exc);
   }
@@ -417,9 +439,12 @@ export class SocketTransport implements Transport, LoopResource {
   // ---- writing ----
 
   write(data: Uint8Array | string): void {
-    const buf = toBuffer(data, 'write');
+    let n: number;
+    if (data instanceof Uint8Array) n = data.length;
+    else if (typeof data === 'string') n = Buffer.byteLength(data, 'utf8');
+    else throw new TypeError(`write() needs a Uint8Array or a string, not ${repr(data)}`);
     if (this._eof) throw new RuntimeError('Cannot call write() after writeEof()');
-    if (buf.length === 0) return;
+    if (n === 0) return;
     if (this._connLost > 0) {
       if (this._upgraded) throw new RuntimeError('this transport was upgraded to TLS by startTls(): write to the transport startTls() returned');
       // asyncio drops writes to a lost connection silently, then warns.
@@ -427,8 +452,44 @@ export class SocketTransport implements Transport, LoopResource {
       this._connLost++;
       return;
     }
-    this._sock.write(buf, this._onWritten);
+    this._stageBytes(data, n);
+    // Past the high-water mark a batch is big enough: send it now (uvloop does the same). What the
+    // kernel takes at once leaves the buffer, so the protocol is paused only for what it did not take.
+    if (this._stageEnd - this._stageStart > this._highWater) this._flush();
     this._maybePauseProtocol();
+  }
+
+  /** Copies `data` (n bytes once encoded) to the end of the stage, and queues the flush. */
+  private _stageBytes(data: Uint8Array | string, n: number): void {
+    let stage = this._stage;
+    const staged = this._stageEnd - this._stageStart;
+    // Once Node has sent every batch, it holds no part of the stage: start again at its beginning.
+    if (staged === 0 && this._stageEnd !== 0 && this._sock.writableLength === 0) this._stageStart = this._stageEnd = 0;
+    if (stage === null || this._stageEnd + n > stage.length) {
+      const grown = Buffer.allocUnsafe(Math.max(STAGE_SIZE, staged + n, 2 * staged));
+      if (stage !== null && staged > 0) stage.copy(grown, 0, this._stageStart, this._stageEnd);
+      this._stage = stage = grown;
+      this._stageStart = 0;
+      this._stageEnd = staged;
+    }
+    if (typeof data === 'string') stage.write(data, this._stageEnd, 'utf8');
+    else stage.set(data, this._stageEnd);
+    this._stageEnd += n;
+    if (!this._flushQueued) {
+      this._flushQueued = true;
+      // A microtask runs once the loop returns to Node: after every write of this stretch of iterations.
+      queueMicrotask(this._flushFn);
+    }
+  }
+
+  /** Hands what is staged to Node as one write. */
+  private _flush(): void {
+    this._flushQueued = false;
+    const start = this._stageStart;
+    const end = this._stageEnd;
+    if (start === end) return;
+    this._stageStart = end; // Node owns [start, end) now; the stage goes on after it
+    this._sock.write((this._stage as Buffer).subarray(start, end), this._onWritten);
   }
 
   writelines(list: Iterable<Uint8Array | string>): void {
@@ -441,6 +502,7 @@ export class SocketTransport implements Transport, LoopResource {
     if (this._tls) throw new NotImplementedError("writeEof(): a TLS connection cannot be half-closed (asyncio's SSL transports cannot either); close() it instead");
     if (this._closing || this._eof) return;
     this._eof = true;
+    this._flush();
     this._sock.end(); // Node sends the FIN once the buffer is flushed, as asyncio does
   }
 
@@ -449,8 +511,9 @@ export class SocketTransport implements Transport, LoopResource {
     return !this._tls;
   }
 
+  /** The bytes written and not yet handed to the kernel: the stage's, and Node's. */
   getWriteBufferSize(): number {
-    return this._sock.writableLength;
+    return this._stageEnd - this._stageStart + this._sock.writableLength;
   }
 
   getWriteBufferLimits(): [number, number] {
@@ -469,7 +532,7 @@ export class SocketTransport implements Transport, LoopResource {
   }
 
   private _maybePauseProtocol(): void {
-    if (this._protocolPaused || this._sock.writableLength <= this._highWater) return;
+    if (this._protocolPaused || this.getWriteBufferSize() <= this._highWater) return;
     this._protocolPaused = true;
     try {
       this._protocol.pauseWriting?.();
@@ -480,7 +543,7 @@ export class SocketTransport implements Transport, LoopResource {
 
   private _maybeResumeProtocol(): void {
     this._resumeScheduled = false;
-    if (!this._protocolPaused || this._sock.writableLength > this._lowWater) return;
+    if (!this._protocolPaused || this.getWriteBufferSize() > this._lowWater) return;
     this._protocolPaused = false;
     try {
       this._protocol.resumeWriting?.();
@@ -517,6 +580,7 @@ export class SocketTransport implements Transport, LoopResource {
     this._closing = true;
     this._graceful = true;
     this._inbox.clear(); // no dataReceived after close(), as asyncio removes its reader
+    this._flush();
     if (this._sockClosed || this._sock.writableLength === 0) {
       this._connLost++;
       this._loop.callSoon(this._connectionLostFn, null);
