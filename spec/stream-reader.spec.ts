@@ -2,6 +2,7 @@
 // setException, as its protocol does), on the synchronous driver with the
 // virtual clock. Its life over real sockets is in streams.spec.ts.
 import { expect } from 'chai';
+import fc from 'fast-check';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import {
@@ -15,6 +16,7 @@ import {
   asyncFor,
   createTask,
   type Coroutine,
+  type Task,
 } from '../lib';
 import { catching, vrun } from './support';
 import * as streams from '../lib/streams';
@@ -353,6 +355,147 @@ describe('stream-reader: StreamReader fed by hand', () => {
         expect(e).to.be.instanceOf(IncompleteReadError);
         expect(dec(e.partial)).to.equal('ab');
       })(),
+    );
+  });
+
+  it('finds a separator split over several chunks, after a false start that crosses a boundary, without waiting', () => {
+    const got = vrun(
+      (function* (): Coroutine<string[]> {
+        const r = new StreamReader();
+        for (const c of ['x<-', '-<', '-', '-', '>y\r', '\n', 'z']) r.feedData(c);
+        const out = [dec(yield* r.readuntil('<-->')), dec(yield* r.readuntil(enc('\r\n')))];
+        r.feedEof();
+        out.push(dec(yield* r.readline()));
+        return out;
+      })(),
+    );
+    expect(got).to.deep.equal(['x<--<-->', 'y\r\n', 'z']);
+  });
+
+  it('readexactly spanning a thousand chunks returns them in order, and leaves the rest of the last one', () => {
+    vrun(
+      (function* (): Coroutine<void> {
+        const r = new StreamReader();
+        const all: number[] = [];
+        for (let i = 0; i < 1000; i++) {
+          const chunk = new Uint8Array((i % 7) + 1).map((_, k) => (i * 7 + k) & 0xff);
+          all.push(...chunk);
+          r.feedData(chunk);
+        }
+        const n = all.length - 3;
+        expect(Array.from(yield* r.readexactly(n))).to.deep.equal(all.slice(0, n));
+        expect(r._length).to.equal(3);
+        expect(r._chunks.length - r._head).to.equal(1); // every chunk read whole was let go
+        r.feedEof();
+        const e = (yield* catching(() => r.readexactly(4))) as IncompleteReadError;
+        expect(e).to.be.instanceOf(IncompleteReadError);
+        expect(Array.from(e.partial)).to.deep.equal(all.slice(n));
+        expect(e.message).to.equal('3 bytes read on a total of 4 expected bytes');
+      })(),
+    );
+  });
+
+  it("a line over the limit across chunks: CPython's messages and consumed counts", () => {
+    // CPython 3.12, the same feeds (limit=10): LimitOverrunError('Separator is found, but chunk is longer than limit', 12),
+    // then, 13 bytes later, LimitOverrunError('Separator is not found, and chunk exceed the limit', 12).
+    vrun(
+      (function* (): Coroutine<void> {
+        const r = new StreamReader({ limit: 10 });
+        for (const c of ['01234', '56789', 'ab\n', '0123456789', '0', 'x']) r.feedData(c);
+        const first = (yield* catching(() => r.readuntil('\n'))) as LimitOverrunError;
+        expect([first.constructor, first.message, first.consumed]).to.deep.equal([LimitOverrunError, 'Separator is found, but chunk is longer than limit', 12]);
+        expect(dec(yield* r.readexactly(13))).to.equal('0123456789ab\n');
+        const second = (yield* catching(() => r.readuntil('\n'))) as LimitOverrunError;
+        expect([second.constructor, second.message, second.consumed]).to.deep.equal([LimitOverrunError, 'Separator is not found, and chunk exceed the limit', 12]);
+        const third = (yield* catching(() => r.readline())) as ValueError;
+        expect([third.constructor, third.message]).to.deep.equal([ValueError, 'Separator is not found, and chunk exceed the limit']);
+        expect(r._length).to.equal(0); // readline dropped the overlong partial line
+      })(),
+    );
+  });
+
+  it('small results are fresh plain Uint8Arrays cut from a shared slab: separate bytes, 8-byte aligned; big ones have their own buffer', () => {
+    vrun(
+      (function* (): Coroutine<void> {
+        const r = new StreamReader();
+        r.feedData('ab\ncd\n');
+        r.feedData(new Uint8Array(5000).fill(65));
+        const a = yield* r.readline();
+        const b = yield* r.readline();
+        const big = yield* r.readexactly(5000);
+        expect(Object.getPrototypeOf(a)).to.equal(Uint8Array.prototype);
+        a.fill(0); // the caller owns its bytes: nothing else changes
+        expect(dec(b)).to.equal('cd\n');
+        expect(b.byteOffset % 8).to.equal(0);
+        expect([big.byteOffset, big.buffer.byteLength]).to.deep.equal([0, 5000]);
+        expect(b.slice().buffer.byteLength, 'slice() gives a buffer of its own').to.equal(3);
+      })(),
+    );
+  });
+
+  it('property: any chunking of a byte stream gives the same readline/readexactly/readuntil/read results', () => {
+    type Op = { kind: 'readline' } | { kind: 'readexactly'; n: number } | { kind: 'readuntil'; sep: string[] } | { kind: 'read'; n: number };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.constant<Op>({ kind: 'readline' }),
+      fc.integer({ min: 0, max: 40 }).map((n): Op => ({ kind: 'readexactly', n })),
+      fc.array(fc.constantFrom('\n', '-', '--', 'ab', 'a-b', '--\n'), { minLength: 1, maxLength: 3 }).map((sep): Op => ({ kind: 'readuntil', sep })),
+      fc.integer({ min: 1, max: 40 }).map((n): Op => ({ kind: 'read', n })),
+    );
+    /** Every result and error, with what it carries; each chunk fed in a loop iteration of its own when `interleave`. */
+    function outcomes(stream: Uint8Array, cuts: number[], ops: Op[], limit: number, interleave: boolean): string[] {
+      return vrun(
+        (function* (): Coroutine<string[]> {
+          const r = new StreamReader({ limit });
+          const bounds = [0, ...[...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((x, y) => x - y), stream.length];
+          const chunks = bounds.slice(1).map((end, i) => stream.subarray(bounds[i], end)).filter((c) => c.length > 0);
+          let feeding: Task<void> | null = null;
+          if (interleave) {
+            feeding = createTask(
+              (function* (): Coroutine<void> {
+                for (const c of chunks) {
+                  yield;
+                  r.feedData(c);
+                }
+                r.feedEof();
+              })(),
+            );
+          } else {
+            for (const c of chunks) r.feedData(c);
+            r.feedEof();
+          }
+          const out: string[] = [];
+          for (const o of ops) {
+            try {
+              const got =
+                o.kind === 'readline' ? yield* r.readline() : o.kind === 'readexactly' ? yield* r.readexactly(o.n) : o.kind === 'read' ? yield* r.read(o.n) : yield* r.readuntil(o.sep);
+              out.push(`${o.kind}:${dec(got)}`);
+            } catch (e) {
+              const extra = e instanceof IncompleteReadError ? dec(e.partial) : e instanceof LimitOverrunError ? e.consumed : '';
+              out.push(`${o.kind}:${(e as Error).name}:${(e as Error).message}:${extra}`);
+            }
+          }
+          if (feeding !== null) yield* feeding; // then count what is left, every chunk fed
+          out.push(`left:${r._length}`);
+          return out;
+        })(),
+      );
+    }
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom('a', 'b', '-', '\n', 'x'), { maxLength: 120 }).map((cs) => enc(cs.join(''))),
+        fc.array(fc.nat(), { maxLength: 40 }),
+        fc.array(op, { minLength: 1, maxLength: 25 }),
+        fc.integer({ min: 1, max: 30 }),
+        (stream, cuts, ops, limit) => {
+          // All fed before the reads: any limit (no read waits, so the limit checks see the same bytes).
+          expect(outcomes(stream, cuts, ops, limit, false)).to.deep.equal(outcomes(stream, [], ops, limit, false));
+          // Fed one chunk per iteration while the reads wait: a limit no line reaches, so only the chunking
+          // differs. Not read(n), which returns what has come so far (at least one byte), by design.
+          const waiting = ops.filter((o) => o.kind !== 'read');
+          expect(outcomes(stream, cuts, waiting, 1000, true)).to.deep.equal(outcomes(stream, [], waiting, 1000, false));
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

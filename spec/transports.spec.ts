@@ -196,6 +196,103 @@ describe('transports: protocols over real sockets', function () {
     expect(result.reader.bytes).to.equal(result.sent); // close() sent everything first
   });
 
+  it('writes made in one turn of the loop go to the socket as one write, in order; writeEof() sends them first', async () => {
+    const result = await arun(
+      (function* (): Coroutine<{ sizeBefore: number; writesBefore: number; writesAfter: number; expected: string; server: Recorder }> {
+        const srv = yield* serve(() => {
+          const r = new Recorder();
+          r.keepOpen = true;
+          return r;
+        });
+        const [transport] = yield* getRunningLoop().createConnection(() => new Recorder(), '127.0.0.1', srv.port);
+        // Watch the real socket's writes (the bytes still go through it).
+        const sock = transport.getExtraInfo('socket') as net.Socket;
+        let sockWrites = 0;
+        const write = sock.write;
+        sock.write = function (this: net.Socket, ...args: unknown[]) {
+          sockWrites++;
+          return (write as (...a: unknown[]) => boolean).apply(this, args);
+        } as typeof sock.write;
+        let expected = '';
+        const reused = enc('#####\n');
+        for (let i = 0; i < 100; i++) {
+          const line = `line ${i}\n`;
+          transport.write(i % 2 === 0 ? line : enc(line));
+          expected += line;
+          transport.write(reused);
+          reused.fill(48 + (i % 10), 0, 5); // the transport copied what it was given
+          expected += i === 0 ? '#####\n' : `${String.fromCharCode(48 + ((i - 1) % 10)).repeat(5)}\n`;
+        }
+        const sizeBefore = transport.getWriteBufferSize();
+        const writesBefore = sockWrites;
+        transport.write('tail');
+        transport.writeEof(); // what is staged goes first, then the FIN
+        expected += 'tail';
+        yield* srv.protocols[0].eof;
+        const writesAfter = sockWrites;
+        transport.close();
+        srv.protocols[0].transport.close(); // it stayed half-open (keepOpen)
+        yield* srv.protocols[0].lost;
+        srv.close();
+        return { sizeBefore, writesBefore, writesAfter, expected, server: srv.protocols[0] };
+      })(),
+    );
+    expect(result.sizeBefore).to.equal(Buffer.byteLength(result.expected) - 'tail'.length); // staged bytes count as buffered
+    expect(result.writesBefore).to.equal(0);
+    expect(result.writesAfter).to.equal(1);
+    expect(result.server.data).to.equal(result.expected);
+    expect(result.server.events).to.deep.equal(['made', 'data', 'eof', 'lost']);
+  });
+
+  it('pauseWriting when the buffered bytes (staged ones too) pass the high-water mark, resumeWriting at the low one; a batch past it goes at once', async () => {
+    class Writer extends Recorder {
+      log: string[] = [];
+      resumed: Future<void> | null = null;
+      pauseWriting(): void {
+        this.log.push(`pause at ${this.transport.getWriteBufferSize()}`);
+      }
+      resumeWriting(): void {
+        this.log.push(`resume at ${this.transport.getWriteBufferSize()}`);
+        this.resumed?.setResult(undefined);
+      }
+    }
+    const result = await arun(
+      (function* (): Coroutine<{ log: string[]; sizes: number[]; writes: number[] }> {
+        const loop = getRunningLoop();
+        const srv = yield* serve(() => new Recorder());
+        const [transport, writer] = yield* loop.createConnection(() => new Writer(), '127.0.0.1', srv.port);
+        const sock = transport.getExtraInfo('socket') as net.Socket;
+        let sockWrites = 0;
+        const write = sock.write;
+        sock.write = function (this: net.Socket, ...args: unknown[]) {
+          sockWrites++;
+          return (write as (...a: unknown[]) => boolean).apply(this, args);
+        } as typeof sock.write;
+        transport.setWriteBufferLimits(1000); // low: 250
+        const sizes: number[] = [];
+        const writes: number[] = [];
+        transport.write(new Uint8Array(600));
+        sizes.push(transport.getWriteBufferSize());
+        transport.write(new Uint8Array(300));
+        sizes.push(transport.getWriteBufferSize());
+        writes.push(sockWrites);
+        writer.resumed = loop.createFuture();
+        transport.setWriteBufferLimits(800); // 900 bytes buffered > 800: paused now
+        yield* writer.resumed; // the batch went out; the buffer fell to the low-water mark (200)
+        writes.push(sockWrites);
+        transport.write(new Uint8Array(801)); // past the high-water mark: sent within write()
+        writes.push(sockWrites);
+        transport.close();
+        yield* writer.lost;
+        srv.close();
+        return { log: writer.log, sizes, writes };
+      })(),
+    );
+    expect(result.sizes).to.deep.equal([600, 900]);
+    expect(result.log).to.deep.equal(['pause at 900', 'resume at 0']);
+    expect(result.writes).to.deep.equal([0, 1, 2]);
+  });
+
   it('pauseReading holds data back until resumeReading; then data, EOF and the loss come in order', async () => {
     class Paused extends Recorder {
       override connectionMade(t: Transport): void {
