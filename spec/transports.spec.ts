@@ -77,6 +77,18 @@ function* serve<P extends Protocol>(factory: () => P): Coroutine<{ port: number;
   return { port: server.address().port, protocols, close: () => server.close() };
 }
 
+/** Counts the writes made on the transport's real socket from now on (the bytes still go through it). */
+function countSocketWrites(transport: Transport): () => number {
+  const sock = transport.getExtraInfo('socket') as net.Socket;
+  let count = 0;
+  const write = sock.write;
+  sock.write = function (this: net.Socket, ...args: unknown[]) {
+    count++;
+    return (write as (...a: unknown[]) => boolean).apply(this, args);
+  } as typeof sock.write;
+  return () => count;
+}
+
 /** A port nothing listens on: bind one, then close it. */
 describe('transports: protocols over real sockets', function () {
   this.timeout(20000);
@@ -205,14 +217,7 @@ describe('transports: protocols over real sockets', function () {
           return r;
         });
         const [transport] = yield* getRunningLoop().createConnection(() => new Recorder(), '127.0.0.1', srv.port);
-        // Watch the real socket's writes (the bytes still go through it).
-        const sock = transport.getExtraInfo('socket') as net.Socket;
-        let sockWrites = 0;
-        const write = sock.write;
-        sock.write = function (this: net.Socket, ...args: unknown[]) {
-          sockWrites++;
-          return (write as (...a: unknown[]) => boolean).apply(this, args);
-        } as typeof sock.write;
+        const sockWrites = countSocketWrites(transport);
         let expected = '';
         const reused = enc('#####\n');
         for (let i = 0; i < 100; i++) {
@@ -224,12 +229,12 @@ describe('transports: protocols over real sockets', function () {
           expected += i === 0 ? '#####\n' : `${String.fromCharCode(48 + ((i - 1) % 10)).repeat(5)}\n`;
         }
         const sizeBefore = transport.getWriteBufferSize();
-        const writesBefore = sockWrites;
+        const writesBefore = sockWrites();
         transport.write('tail');
         transport.writeEof(); // what is staged goes first, then the FIN
         expected += 'tail';
         yield* srv.protocols[0].eof;
-        const writesAfter = sockWrites;
+        const writesAfter = sockWrites();
         transport.close();
         srv.protocols[0].transport.close(); // it stayed half-open (keepOpen)
         yield* srv.protocols[0].lost;
@@ -261,13 +266,7 @@ describe('transports: protocols over real sockets', function () {
         const loop = getRunningLoop();
         const srv = yield* serve(() => new Recorder());
         const [transport, writer] = yield* loop.createConnection(() => new Writer(), '127.0.0.1', srv.port);
-        const sock = transport.getExtraInfo('socket') as net.Socket;
-        let sockWrites = 0;
-        const write = sock.write;
-        sock.write = function (this: net.Socket, ...args: unknown[]) {
-          sockWrites++;
-          return (write as (...a: unknown[]) => boolean).apply(this, args);
-        } as typeof sock.write;
+        const sockWrites = countSocketWrites(transport);
         transport.setWriteBufferLimits(1000); // low: 250
         const sizes: number[] = [];
         const writes: number[] = [];
@@ -275,13 +274,13 @@ describe('transports: protocols over real sockets', function () {
         sizes.push(transport.getWriteBufferSize());
         transport.write(new Uint8Array(300));
         sizes.push(transport.getWriteBufferSize());
-        writes.push(sockWrites);
+        writes.push(sockWrites());
         writer.resumed = loop.createFuture();
         transport.setWriteBufferLimits(800); // 900 bytes buffered > 800: paused now
         yield* writer.resumed; // the batch went out; the buffer fell to the low-water mark (200)
-        writes.push(sockWrites);
+        writes.push(sockWrites());
         transport.write(new Uint8Array(801)); // past the high-water mark: sent within write()
-        writes.push(sockWrites);
+        writes.push(sockWrites());
         transport.close();
         yield* writer.lost;
         srv.close();
