@@ -249,6 +249,20 @@ export class StreamReader {
     }
   }
 
+  /**
+   * Before a wait: a short unread tail left in a big chunk moves to an array
+   * of its own, so that an idle reader holds about what it has not read, not
+   * the 64 KiB chunk it came in (a copy of a few bytes, once per wait).
+   */
+  private _compactTail(): void {
+    if (this._chunks.length - this._head !== 1) return;
+    const chunk = this._chunks[this._head];
+    const held = chunk.buffer.byteLength;
+    if (held <= SMALL || held <= 4 * this._length) return;
+    this._chunks[this._head] = chunk.slice(this._pos);
+    this._pos = 0;
+  }
+
   /** The unread byte at index k (from the first unread byte; k < _length). */
   private _byteAt(k: number): number {
     const chunks = this._chunks;
@@ -307,6 +321,7 @@ export class StreamReader {
       this._paused = false;
       (this._transport as Transport).resumeReading();
     }
+    this._compactTail();
     const waiter = (this._waiter = this._loop.createFuture<void>());
     // Data from a transport comes from Node: a host wait. A reader fed by hand is not one.
     const release = this._transport !== null ? this._loop._holdHostWait() : null;

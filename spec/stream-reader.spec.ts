@@ -358,6 +358,25 @@ describe('stream-reader: StreamReader fed by hand', () => {
     );
   });
 
+  it('waiting with a short unread tail of a big chunk, it keeps the tail, not the chunk', () => {
+    vrun(
+      (function* (): Coroutine<void> {
+        const r = new StreamReader();
+        const big = new Uint8Array(64 * 1024).fill(97);
+        for (let i = 1023; i < big.length; i += 1024) big[i] = 10;
+        big[big.length - 1] = 98; // the last line is not finished: 1 024 bytes wait for the rest
+        r.feedData(big);
+        for (let i = 0; i < 63; i++) expect((yield* r.readline()).length).to.equal(1024);
+        const rest = createTask(r.readline()); // waits
+        yield;
+        expect(r._chunks[r._head].buffer.byteLength).to.equal(1024);
+        r.feedData('\n');
+        const line = yield* rest;
+        expect([line.length, line[1023], line[1024]]).to.deep.equal([1025, 98, 10]);
+      })(),
+    );
+  });
+
   it('finds a separator split over several chunks, after a false start that crosses a boundary, without waiting', () => {
     const got = vrun(
       (function* (): Coroutine<string[]> {
