@@ -33,6 +33,7 @@
  */
 import { Deque } from './deque';
 import { TimerHeap } from './timer-heap';
+import { TaskList } from './task-list';
 import { Handle, NO_ARGS, TimerHandle, timerBefore } from './handles';
 import { Future, captureStack } from './futures';
 import { Task, ensureFuture, type Awaitable, type TaskFactory } from './tasks';
@@ -124,7 +125,7 @@ export class EventLoop {
   _shuffleSeed: number | null = null;
   // Tasks, and what is reported if lost (lib/lost-reports.ts).
   /** @internal */ _currentTask: Task<unknown> | null = null;
-  /** @internal Unfinished tasks (allTasks). */ _tasks = new Set<Task<unknown>>();
+  /** @internal Unfinished tasks (allTasks): lib/task-list.ts. */ _tasks = new TaskList();
   /** @internal Futures whose exception nobody has read yet, held weakly. */
   _unretrieved = new ReportIfLost<Future<unknown>>(this, 'future');
   /** @internal `coroutine()` calls made in debug mode and not yet awaited, held weakly. */

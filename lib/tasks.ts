@@ -73,6 +73,8 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal */ readonly _stepFn: () => void;
   /** @internal See `_throwFn`. */ _throwFnMade: ((exc: unknown) => void) | null = null;
   /** @internal */ readonly _wakeupFn: (fut: Future<unknown>) => void;
+  /** @internal The loop's list of unfinished tasks runs through these (lib/task-list.ts). */ _prevTask: Task<unknown> | null = null;
+  /** @internal */ _nextTask: Task<unknown> | null = null;
 
   constructor(coro: Coroutine<T> | CoroutineCall<T>, options: TaskOptions = {}) {
     if (!isCoroutine(coro)) {
