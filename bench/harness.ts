@@ -1,5 +1,5 @@
 /**
- * The measuring rules of shared/BENCH.md, in one place:
+ * The measuring rules of bench/NOTES.md ("The workloads"), in one place:
  *   - time in-process with `process.hrtime.bigint()`, from the workload's
  *     first scheduling call to its result (each workload calls `sw.start()`
  *     and `sw.stop()` itself, so loop creation and teardown stay outside);

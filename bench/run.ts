@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: workloads W1–W8 and M1 (shared/BENCH.md) on tulip, on
+ * `npm run bench`: workloads W1–W8 and M1 (bench/NOTES.md, "The workloads") on tulip, on
  * CPython's asyncio (each CPython found through pyenv) and on native
  * async/await (W8: raw Node `net`, and uvloop when the system python3 has
  * it), in one run; prints ops/s with ratios to the best CPython per
@@ -289,7 +289,7 @@ function cellText(c: CellResult | undefined, best: number | null): string {
   return fmtOps(c.opsPerSec) + r;
 }
 
-/** Verdict against DESIGN.md §5 for one row. */
+/** Verdict against the targets (bench/NOTES.md, "The workloads") for one row. */
 function target(row: Row, best: number | null): string {
   const tulip = row.cells.tulip?.opsPerSec ?? null;
   if (row.id === 'M1') {
@@ -314,7 +314,7 @@ function target(row: Row, best: number | null): string {
 }
 
 function renderTable(rows: Row[], pythons: Python[], o: Options): string {
-  const head = ['workload', 'N', 'tulip', ...pythons.map((p) => `CPython ${p.version}`), ...(o.native ? ['native macro', 'native micro'] : []), 'target (DESIGN §5)'];
+  const head = ['workload', 'N', 'tulip', ...pythons.map((p) => `CPython ${p.version}`), ...(o.native ? ['native macro', 'native micro'] : []), 'target'];
   const lines: string[][] = [head];
   for (const row of rows) {
     if (row.id === 'M1') {

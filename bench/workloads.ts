@@ -1,5 +1,5 @@
 /**
- * The workloads of shared/BENCH.md: their ids, sizes and result checks,
+ * The workloads of bench/NOTES.md ("The workloads"): their ids, sizes and result checks,
  * shared by the tulip and native implementations (bench/tulip, bench/native;
  * bench/python/workloads.py mirrors them for CPython).
  */
@@ -11,7 +11,7 @@ export interface WorkloadInfo {
   id: WorkloadId;
   /** The row label of the table. */
   label: string;
-  /** N of a full run (BENCH.md). */
+  /** N of a full run. */
   n: number;
   /** The Python workload it is compared with (W6c is compared with CPython's W6). */
   python: WorkloadId;

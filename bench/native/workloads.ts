@@ -1,5 +1,5 @@
 /**
- * The workloads on native async/await, in two labelled variants (BENCH.md):
+ * The workloads on native async/await, in two labelled variants (bench/NOTES.md):
  *   - macro: `sleep(0)` is `await new Promise(r => setImmediate(r))` — Node's
  *     loop turns, the fair analogue; blocked queue/lock waiters and W3's
  *     callbacks go through setImmediate too;

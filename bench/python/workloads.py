@@ -1,4 +1,4 @@
-"""The workloads of shared/BENCH.md on CPython's asyncio.
+"""The workloads of bench/NOTES.md ("The workloads") on CPython's asyncio.
 
 Run by bench/run.ts as a child process, once per workload and CPython:
 

@@ -5,7 +5,7 @@
  * Why: V8's optimised code refers to the hidden classes ("maps") of the
  * objects it handles, and holds them weakly. A map lives as long as some
  * object has it. Between two runs of a workload every Handle, Task, Future…
- * of the previous run is garbage, so the full GC that BENCH.md asks for
+ * of the previous run is garbage, so the full GC the rules ask for
  * before each run collects their maps too — and V8 throws away all the
  * optimised code that used them ("marking dependent code … for
  * deoptimization, reason: weak objects" under --trace-deopt: 35 such

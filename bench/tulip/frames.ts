@@ -1,5 +1,5 @@
 /**
- * What one more frame costs on each resume in W6 (BENCH.md: "tulip must add
+ * What one more frame costs on each resume in W6 (the rule: "tulip must add
  * nothing per frame"). Each chain is timed at depth 0 and at depth 199 with
  * the same N; the difference, divided by N × 199, is the cost of one
  * delegating frame per resume:
