@@ -9,7 +9,7 @@
  * in step. The playground (playground/) is built from this entry.
  */
 export * from './exceptions';
-export { Future, isFuture, type Coroutine, type Suspension, type DoneCallback, type FutureOptions, type WaitInfo } from './futures';
+export { Future, isFuture, type Coroutine, type Suspension, type DoneCallback, type DoneCallbackOptions, type FutureOptions, type WaitInfo } from './futures';
 export { asyncWith, enter, EnteredContext, type AsyncContextManager } from './contexts';
 export { coroutine, isCoroutine, CoroutineCall, type Frame } from './coroutines';
 export {
@@ -23,9 +23,11 @@ export {
   sleep,
   type Awaitable,
   type TaskOptions,
+  type CreateTaskOptions,
   type TaskFactory,
 } from './tasks';
 export { Handle, TimerHandle } from './handles';
+export { ContextVar, Token, Context, copyContext, type ContextVarOptions, type Missing } from './contextvars';
 export {
   asyncGenerator,
   emit,
@@ -60,7 +62,7 @@ export {
   DefaultEventLoopPolicy,
   type PolicyOptions,
 } from './events';
-export { run, runSync, Runner, type RunOptions, type Main } from './runners';
+export { run, runSync, Runner, type RunOptions, type RunnerRunOptions, type Main } from './runners';
 export { fromPromise, toPromise, runCoroutineThreadsafe, type RunCoroutineThreadsafeOptions } from './promises';
 export { cancelOnAbort } from './abort';
 export { once, on, EventIterator, type OnceOptions, type OnOptions, type EventEmitterLike, type EventTargetLike } from './emitters';

@@ -11,6 +11,7 @@ import { CancelledError, InvalidStateError, RuntimeError } from './exceptions';
 import { _getRunningLoop, getEventLoop } from './events';
 import { repr } from './repr';
 import { checkOptions } from './options';
+import { Context, _currentBindings, type CurrentContext } from './contextvars';
 import type { EventLoop, ExceptionContext } from './loop';
 import type { LostEntry } from './lost-reports';
 
@@ -77,6 +78,12 @@ const FINISHED = 1;
 const CANCELLED = 2;
 type State = typeof PENDING | typeof FINISHED | typeof CANCELLED;
 
+/** Options of `addDoneCallback()`. */
+export interface DoneCallbackOptions {
+  /** The Context the callback runs in — that one itself (default: a copy of the context current when it is added). */
+  context?: Context | null;
+}
+
 /** Options of `new Future()`. */
 export interface FutureOptions {
   /** The loop the future belongs to; default: the running loop, else `getEventLoop()`. */
@@ -105,8 +112,14 @@ export class Future<T = unknown> implements Iterable<Suspension> {
    * (Typed loosely, as `_callbacks`, so that a Future<T> is usable as a Future<unknown>.)
    */
   _callback0: DoneCallback<any> | null = null;
-  /** @internal The done callbacks after the first, in registration order (null while there are none). */
-  _callbacks: DoneCallback<any>[] | null = null;
+  /**
+   * @internal The context `_callback0` runs in (see Handle._context): the
+   * bindings current when it was added, the Context given, or null for a
+   * Task's wakeup (the Task enters its own).
+   */
+  _context0: CurrentContext | null = null;
+  /** @internal The done callbacks after the first, each with its context, in registration order (null while there are none). CPython's `_callbacks` of `(fn, context)`. */
+  _callbacks: [DoneCallback<any>, CurrentContext | null][] | null = null;
   /** @internal */ _cancelMessage: string | undefined = undefined;
   /** @internal The CancelledError a Task's coroutine raised, re-raised once by result(). */
   _cancelledExc: CancelledError | null = null;
@@ -216,16 +229,28 @@ export class Future<T = unknown> implements Iterable<Suspension> {
     return true;
   }
 
-  /** Schedules `cb(future)` with `loop.callSoon` once the future is done (at once if it already is). */
-  addDoneCallback(cb: DoneCallback<T>): void {
+  /**
+   * Schedules `cb(future)` with `loop.callSoon` once the future is done (at
+   * once if it already is). It runs in a copy of the context current now,
+   * or in `context` itself (Python's `add_done_callback(fn, context=…)`).
+   */
+  addDoneCallback(cb: DoneCallback<T>, options?: DoneCallbackOptions): void {
     if (typeof cb !== 'function') throw new TypeError(`addDoneCallback() needs a function, got ${repr(cb)}`);
+    const context = options === undefined ? null : checkOptions<DoneCallbackOptions>('addDoneCallback', options, ['context']).context;
+    if (context != null && !(context instanceof Context)) throw new TypeError(`addDoneCallback(): context must be a Context, got ${repr(context)}`);
+    this._addCallback(cb, context ?? _currentBindings());
+  }
+
+  /** @internal addDoneCallback with the context said by the caller (null: a Task's wakeup). */
+  _addCallback(cb: DoneCallback<T>, context: CurrentContext | null): void {
     if (this._state !== PENDING) {
-      this._loop._callSoonWithArg(cb, this);
+      this._loop._callSoonWithArg(cb, this, context);
     } else if (this._callback0 === null && this._callbacks === null) {
       this._callback0 = cb;
+      this._context0 = context;
     } else {
       if (this._callbacks === null) this._callbacks = [];
-      this._callbacks.push(cb);
+      this._callbacks.push([cb, context]);
     }
   }
 
@@ -234,10 +259,11 @@ export class Future<T = unknown> implements Iterable<Suspension> {
     let removed = 0;
     if (this._callback0 === cb) {
       this._callback0 = null;
+      this._context0 = null;
       removed++;
     }
     if (this._callbacks !== null) {
-      const kept = this._callbacks.filter((c) => c !== cb);
+      const kept = this._callbacks.filter(([c]) => c !== cb);
       removed += this._callbacks.length - kept.length;
       this._callbacks = kept.length ? kept : null;
     }
@@ -330,11 +356,13 @@ export class Future<T = unknown> implements Iterable<Suspension> {
     const cb0 = this._callback0;
     const rest = this._callbacks;
     if (cb0 === null && rest === null) return;
+    const context0 = this._context0;
     this._callback0 = null;
+    this._context0 = null;
     this._callbacks = null;
     const loop = this._loop;
-    if (cb0 !== null) loop._callSoonWithArg(cb0, this);
-    if (rest !== null) for (let i = 0; i < rest.length; i++) loop._callSoonWithArg(rest[i], this);
+    if (cb0 !== null) loop._callSoonWithArg(cb0, this, context0);
+    if (rest !== null) for (let i = 0; i < rest.length; i++) loop._callSoonWithArg(rest[i][0], this, rest[i][1]);
   }
 }
 

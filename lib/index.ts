@@ -3,7 +3,7 @@
  * (PEP 3156) was. This file is the public surface and nothing else.
  */
 export * from './exceptions';
-export { Future, isFuture, type Coroutine, type Suspension, type DoneCallback, type FutureOptions, type WaitInfo } from './futures';
+export { Future, isFuture, type Coroutine, type Suspension, type DoneCallback, type DoneCallbackOptions, type FutureOptions, type WaitInfo } from './futures';
 export { asyncWith, enter, EnteredContext, type AsyncContextManager } from './contexts';
 export { coroutine, isCoroutine, CoroutineCall, type Frame } from './coroutines';
 export {
@@ -17,9 +17,11 @@ export {
   sleep,
   type Awaitable,
   type TaskOptions,
+  type CreateTaskOptions,
   type TaskFactory,
 } from './tasks';
 export { Handle, TimerHandle } from './handles';
+export { ContextVar, Token, Context, copyContext, type ContextVarOptions, type Missing } from './contextvars';
 export {
   asyncGenerator,
   emit,
@@ -54,7 +56,7 @@ export {
   DefaultEventLoopPolicy,
   type PolicyOptions,
 } from './events';
-export { run, runSync, Runner, type RunOptions } from './runners';
+export { run, runSync, Runner, type RunOptions, type RunnerRunOptions } from './runners';
 export { fromPromise, toPromise, runCoroutineThreadsafe, type RunCoroutineThreadsafeOptions } from './promises';
 export { ThreadPoolExecutor, toThread, type ThreadPoolExecutorOptions, type ShutdownOptions, type ModuleFunction } from './executors'; // importing it registers the default executor
 export { cancelOnAbort } from './abort';

@@ -36,7 +36,7 @@ import { TimerHeap } from './timer-heap';
 import { TaskList } from './task-list';
 import { Handle, NO_ARGS, TimerHandle, timerBefore } from './handles';
 import { Future, captureStack } from './futures';
-import { Task, ensureFuture, type Awaitable, type TaskFactory } from './tasks';
+import { Task, ensureFuture, type Awaitable, type CreateTaskOptions, type TaskFactory } from './tasks';
 import type { Coroutine } from './futures';
 import type { CoroutineCall } from './coroutines';
 import { makeClock, type Clock } from './clocks';
@@ -52,6 +52,7 @@ import { callExceptionHandler, formatExceptionContext, type ExceptionContext, ty
 import { addInstrument, emitHook, removeInstrument, type Instrument } from './instruments';
 import { seededRandom, shuffleBatch } from './shuffle';
 import { RuntimeError, ValueError } from './exceptions';
+import { Context, _currentBindings, type CurrentContext } from './contextvars';
 import { callableName, repr } from './repr';
 
 export type { Executor, ExecutorFunction } from './default-executor';
@@ -78,6 +79,17 @@ const MIN_CANCELLED_TIMER_HANDLES_FRACTION = 0.5;
 // A timer due within this many seconds is run now (CPython's `_clock_resolution`):
 // performance.now() counts microseconds. A virtual clock is exact.
 const REAL_CLOCK_RESOLUTION = 1e-6;
+
+function checkWhen(when: number, method: string): number {
+  if (typeof when !== 'number') throw new TypeError(`${method}() needs a loop time (a number), got ${repr(when)}`);
+  if (Number.isNaN(when)) throw new ValueError(`${method}(): the time is NaN (not a number)`);
+  return when;
+}
+
+function checkContext(context: Context, method: string): Context {
+  if (!(context instanceof Context)) throw new TypeError(`${method}() needs a Context first (copyContext(), task.getContext()…), got ${repr(context)}`);
+  return context;
+}
 
 function runUntilCompleteCallback(fut: Future<unknown>): void {
   fut.getLoop().stop();
@@ -382,12 +394,32 @@ export class EventLoop {
 
   /**
    * Schedules `callback(...args)` for the next iteration; FIFO with the other
-   * ready callbacks. Returns a Handle that can cancel it.
+   * ready callbacks. Returns a Handle that can cancel it. The callback runs
+   * in a copy of the context current now (its ContextVars' values; what it
+   * sets is dropped when it returns) — `callSoonIn` runs it in a Context of
+   * your choice.
    */
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
     this._checkClosed();
     this._checkCallback(callback, 'callSoon');
-    const handle = new Handle(callback, args.length === 0 ? NO_ARGS : args, this);
+    const handle = new Handle(callback, args.length === 0 ? NO_ARGS : args, this, undefined, _currentBindings());
+    this._enqueue(handle);
+    return handle;
+  }
+
+  /**
+   * `callSoon` in the Context `context` itself (Python's
+   * `loop.call_soon(callback, *args, context=context)`): what the callback
+   * sets stays in `context`.
+   * @example
+   * const ctx = copyContext();
+   * loop.callSoonIn(ctx, () => requestId.set('r7'));
+   * // after it ran: ctx.get(requestId) === 'r7'
+   */
+  callSoonIn<A extends unknown[]>(context: Context, callback: (...args: A) => unknown, ...args: A): Handle {
+    this._checkClosed();
+    this._checkCallback(callback, 'callSoonIn');
+    const handle = new Handle(callback, args.length === 0 ? NO_ARGS : args, this, undefined, checkContext(context, 'callSoonIn'));
     this._enqueue(handle);
     return handle;
   }
@@ -397,31 +429,44 @@ export class EventLoop {
     return this.callSoon(callback, ...args); // callSoon already wakes an idle async loop
   }
 
-  /** Schedules `callback(...args)` after `delay` seconds; a negative delay means as soon as possible. */
+  /** Schedules `callback(...args)` after `delay` seconds; a negative delay means as soon as possible. It runs in a copy of the current context, as with callSoon. */
   callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
-    if (typeof delay !== 'number') throw new TypeError(`callLater() needs a delay in seconds (a number), got ${repr(delay)}`);
-    if (Number.isNaN(delay)) throw new ValueError('callLater(): the delay is NaN (not a number)');
-    return this._timer(this.time() + delay, callback, args, 'callLater');
+    return this._timer(this._deadline(delay, 'callLater'), callback, args, 'callLater', _currentBindings());
   }
 
-  /** Schedules `callback(...args)` at loop time `when`. */
+  /** `callLater` in the Context `context` itself (Python's `call_later(…, context=context)`). */
+  callLaterIn<A extends unknown[]>(context: Context, delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    return this._timer(this._deadline(delay, 'callLaterIn'), callback, args, 'callLaterIn', checkContext(context, 'callLaterIn'));
+  }
+
+  /** Schedules `callback(...args)` at loop time `when`, in a copy of the current context. */
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
-    if (typeof when !== 'number') throw new TypeError(`callAt() needs a loop time (a number), got ${repr(when)}`);
-    if (Number.isNaN(when)) throw new ValueError('callAt(): the time is NaN (not a number)');
-    return this._timer(when, callback, args, 'callAt');
+    return this._timer(checkWhen(when, 'callAt'), callback, args, 'callAt', _currentBindings());
+  }
+
+  /** `callAt` in the Context `context` itself (Python's `call_at(…, context=context)`). */
+  callAtIn<A extends unknown[]>(context: Context, when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    return this._timer(checkWhen(when, 'callAtIn'), callback, args, 'callAtIn', checkContext(context, 'callAtIn'));
   }
 
   /**
    * @internal callSoon for the hot paths — a future's done callbacks, a
    * task's steps: one argument, kept in the Handle itself (no rest array, no
    * array of one: see Handle._args), and no checks, as the callers are the
-   * library's own.
+   * library's own. They say which context the callback runs in (see
+   * Handle._context).
    */
-  _callSoonWithArg(callback: (arg: any) => unknown, arg: unknown): Handle {
+  _callSoonWithArg(callback: (arg: any) => unknown, arg: unknown, context: CurrentContext | null): Handle {
     this._checkClosed();
-    const handle = new Handle(callback, null, this, arg);
+    const handle = new Handle(callback, null, this, arg, context);
     this._enqueue(handle);
     return handle;
+  }
+
+  private _deadline(delay: number, method: string): number {
+    if (typeof delay !== 'number') throw new TypeError(`${method}() needs a delay in seconds (a number), got ${repr(delay)}`);
+    if (Number.isNaN(delay)) throw new ValueError(`${method}(): the delay is NaN (not a number)`);
+    return this.time() + delay;
   }
 
   private _enqueue(handle: Handle): void {
@@ -431,7 +476,7 @@ export class EventLoop {
     if (this._hostIdle) this._wakeHost();
   }
 
-  private _timer(when: number, callback: (...args: any[]) => unknown, args: unknown[], method: string): TimerHandle {
+  private _timer(when: number, callback: (...args: any[]) => unknown, args: unknown[], method: string, context: CurrentContext): TimerHandle {
     this._checkClosed();
     this._checkCallback(callback, method);
     // One argument rides in the handle itself, as in _callSoonWithArg: the rest
@@ -440,8 +485,8 @@ export class EventLoop {
     // handle with no argument prints `cb()`, and this one must print `cb(undefined)`.
     const timer =
       args.length === 1 && args[0] !== undefined
-        ? new TimerHandle(when, this._timerSeq++, callback, null, this, args[0])
-        : new TimerHandle(when, this._timerSeq++, callback, args.length === 0 ? NO_ARGS : args, this);
+        ? new TimerHandle(when, this._timerSeq++, callback, null, this, args[0], context)
+        : new TimerHandle(when, this._timerSeq++, callback, args.length === 0 ? NO_ARGS : args, this, undefined, context);
     if (this._debug) timer._sourceTraceback = captureStack(EventLoop.prototype._timer);
     this._scheduled.push(timer);
     if (this._instrumented) this._emit('timerScheduled', timer);
@@ -513,17 +558,23 @@ export class EventLoop {
     return new Future<T>({ loop: this }, true);
   }
 
-  /** Wraps a coroutine in a Task on this loop (through the task factory, if one is set). */
-  createTask<T>(coro: Coroutine<T> | CoroutineCall<T>, options: { name?: string | null } = {}): Task<T> {
+  /**
+   * Wraps a coroutine in a Task on this loop (through the task factory, if
+   * one is set). The task runs in a copy of the current context, or in
+   * `context` itself when given.
+   */
+  createTask<T>(coro: Coroutine<T> | CoroutineCall<T>, options: CreateTaskOptions = {}): Task<T> {
     this._checkClosed();
     const name = options?.name;
-    if (this._taskFactory === null) return new Task<T>(coro, { loop: this, name });
-    const task = this._taskFactory(this, coro, { name });
+    const context = options?.context;
+    if (this._taskFactory === null) return new Task<T>(coro, { loop: this, name, context });
+    // As CPython: a factory is told of a context only when there is one.
+    const task = this._taskFactory(this, coro, context == null ? { name } : { name, context });
     if (name != null) task.setName(name);
     return task;
   }
 
-  /** `(loop, coro, { name }) => Task`, or null for the default (`new Task`). */
+  /** `(loop, coro, { name, context }) => Task`, or null for the default (`new Task`). */
   setTaskFactory(factory: TaskFactory | null): void {
     if (factory !== null && typeof factory !== 'function') throw new TypeError(`A callable object or null is expected, got ${repr(factory)}`);
     this._taskFactory = factory;

@@ -13,6 +13,8 @@ import type { Task } from './tasks';
 import { callableName, repr } from './repr';
 import { checkOptions } from './options';
 import { THREAD_JOIN_TIMEOUT } from './executor-shutdown';
+import { copyContext, type Context } from './contextvars';
+import { checkOptions } from './options';
 import './asyncgen-hooks'; // loop.shutdownAsyncgens()
 
 /** Options of `run`, `runSync` and `Runner`. */
@@ -57,8 +59,17 @@ export interface SigintGuard {
   remove(): void;
 }
 
+/** Options of `Runner.run` and `Runner.runSync`. */
+export interface RunnerRunOptions {
+  /** The Context the main task runs in (default: the runner's own, the same for every call). */
+  context?: Context | null;
+}
+
 /**
  * asyncio.Runner: one loop for several top-level calls, closed by `close()`.
+ * Every call's main task runs in the runner's one Context (copied from the
+ * current context when the runner first makes its loop), so what one call's
+ * main task sets in its ContextVars the next call sees — as in CPython 3.11+.
  * @example
  * const runner = new Runner({ clock: 'virtual' });
  * runner.runSync(setup());
@@ -75,6 +86,7 @@ export class Runner {
   private state: 'created' | 'initialized' | 'closed' = 'created';
   private loop: EventLoop | null = null;
   private setEventLoopCalled = false;
+  private context: Context | null = null;
 
   constructor(private readonly options: RunOptions = {}) {
     checkOptions<RunOptions>('Runner', options, RUN_OPTIONS);
@@ -90,11 +102,12 @@ export class Runner {
    * Ctrl-C cancels it; once it has cleaned up, the run fails with
    * `KeyboardInterrupt` (CPython's Runner; lib/sigint.ts).
    */
-  async run<T>(coro: Main<T>): Promise<T> {
+  async run<T>(coro: Main<T>, options: RunnerRunOptions = {}): Promise<T> {
     checkMain(coro, 'run');
+    const { context } = checkOptions<RunnerRunOptions>('Runner.run', options, ['context']);
     if (_getRunningLoop() !== null) throw new RuntimeError('Runner.run() cannot be called from a running event loop');
     const loop = this.lazyInit();
-    const task = loop.createTask(coro);
+    const task = loop.createTask(coro, { context: context ?? this.context });
     const sigint = Runner._interruptOnSigint?.(task) ?? null;
     try {
       return await loop.runUntilCompleteAsync(task);
@@ -108,11 +121,11 @@ export class Runner {
   }
 
   /** Runs `coro` to completion on the synchronous driver. */
-  runSync<T>(coro: Main<T>): T {
+  runSync<T>(coro: Main<T>, options: RunnerRunOptions = {}): T {
     checkMain(coro, 'runSync');
     if (_getRunningLoop() !== null) throw new RuntimeError('Runner.runSync() cannot be called from a running event loop');
     const loop = this.lazyInit();
-    return loop.runUntilComplete(loop.createTask(coro));
+    return loop.runUntilComplete(loop.createTask(coro, { context: checkOptions<RunnerRunOptions>('Runner.runSync', options, ['context']).context ?? this.context }));
   }
 
   /** Cancels what is left, closes unfinished async generators, shuts the executor down and closes the loop (synchronous driver). */
@@ -164,6 +177,7 @@ export class Runner {
       setEventLoop(this.loop);
       this.setEventLoopCalled = true;
     }
+    this.context = copyContext();
     this.state = 'initialized';
     return this.loop;
   }

@@ -19,7 +19,7 @@
 import { BaseExceptionGroup, CancelledError, RuntimeError } from './exceptions';
 import { getRunningLoop } from './events';
 import { Future, type Coroutine, type WaitInfo } from './futures';
-import { currentTask, type Task } from './tasks';
+import { currentTask, type CreateTaskOptions, type Task } from './tasks';
 import { CoroutineCall, isCoroutine } from './coroutines';
 import { repr } from './repr';
 import type { AsyncContextManager } from './contexts';
@@ -157,7 +157,7 @@ export class TaskGroup implements AsyncContextManager<TaskGroup> {
    * every task finish `… is finished`, after a failure `… is shutting down`;
    * in those cases the coroutine is closed without running.
    */
-  createTask<T>(coro: Coroutine<T> | CoroutineCall<T>, options: { name?: string | null } = {}): Task<T> {
+  createTask<T>(coro: Coroutine<T> | CoroutineCall<T>, options: CreateTaskOptions = {}): Task<T> {
     if (!isCoroutine(coro)) {
       throw new TypeError(`TaskGroup.createTask() needs a coroutine, got ${repr(coro)}${typeof coro === 'function' ? ' (a function: call it to get a coroutine)' : ''}`);
     }

@@ -24,21 +24,28 @@ import { FrameStack, isAwaitedCall } from './task-frames';
 import { badYieldError, explainLostThrow } from './bad-yields';
 import { repr } from './repr';
 import { checkOptions } from './options';
+import { Context, _enter, _leave, copyContext } from './contextvars';
 import type { EventLoop } from './loop';
 
 /** Something a coroutine can wait for with `yield*`: a Future (a Task is one), a coroutine, or a `coroutine()` call. */
 export type Awaitable<T> = Future<T> | Coroutine<T> | CoroutineCall<T>;
 
-/** Options of `new Task()` / `createTask()`. */
-export interface TaskOptions {
-  loop?: EventLoop;
+/** Options of `createTask()`, `loop.createTask()` and `TaskGroup.createTask()`. */
+export interface CreateTaskOptions {
   name?: string | null;
+  /** The Context the task runs in — that one itself, not a copy. Default: a copy of the current context. */
+  context?: Context | null;
+}
+
+/** Options of `new Task()`. */
+export interface TaskOptions extends CreateTaskOptions {
+  loop?: EventLoop;
   /** Run the first step at once, inside the constructor, when the loop is running (3.12's eager tasks). */
   eagerStart?: boolean;
 }
 
-/** `(loop, coro, { name }) => Task`: what `loop.setTaskFactory()` takes. */
-export type TaskFactory = <T>(loop: EventLoop, coro: Coroutine<T> | CoroutineCall<T>, options: { name?: string | null }) => Task<T>;
+/** `(loop, coro, { name, context }) => Task`: what `loop.setTaskFactory()` takes (`context` only when one was given). */
+export type TaskFactory = <T>(loop: EventLoop, coro: Coroutine<T> | CoroutineCall<T>, options: CreateTaskOptions) => Task<T>;
 
 let taskCounter = 0;
 
@@ -69,6 +76,11 @@ export class Task<T = unknown> extends Future<T> {
    * ~40 bytes less per task, and no number-to-string conversion per task.
    */
   _name: string | number;
+  /**
+   * @internal The Context every step runs in (lib/contextvars.ts): a copy of
+   * the context current at creation, or the one given. CPython's `_context`.
+   */
+  readonly _context: Context;
   // Bound once per task, so a step allocates no closure (the loop's hot path).
   /** @internal */ readonly _stepFn: () => void;
   /** @internal See `_throwFn`. */ _throwFnMade: ((exc: unknown) => void) | null = null;
@@ -92,6 +104,9 @@ export class Task<T = unknown> extends Future<T> {
       this._gen = coro;
     }
     this._name = options.name == null ? ++taskCounter : String(options.name);
+    const context = options.context;
+    if (context != null && !(context instanceof Context)) throw new TypeError(`a Task's context must be a Context (copyContext(), task.getContext()…), got ${repr(context)}`);
+    this._context = context ?? copyContext();
     // Named (for free: the names come from the consts), so handles read `taskWakeup(<Future …>)`.
     const taskStep = () => this._step(false, undefined);
     const taskWakeup = (fut: Future<unknown>) => this._wakeup(fut);
@@ -102,7 +117,7 @@ export class Task<T = unknown> extends Future<T> {
       this._eagerStart();
     } else {
       loop._tasks.add(this);
-      loop._callSoonWithArg(this._stepFn, undefined);
+      loop._callSoonWithArg(this._stepFn, undefined, null);
     }
   }
 
@@ -131,6 +146,15 @@ export class Task<T = unknown> extends Future<T> {
 
   setName(name: unknown): void {
     this._name = String(name);
+  }
+
+  /**
+   * The Context the task runs in (3.12's `get_context()`): what its steps
+   * set is there. Another task created with `{ context: t.getContext() }`
+   * shares it.
+   */
+  getContext(): Context {
+    return this._context;
   }
 
   /** The coroutine the task runs (null for an eager task that finished without suspending). */
@@ -222,13 +246,17 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   /**
-   * @internal Runs the step with this task as the loop's current task
-   * (CPython's `_enter_task` … `_leave_task`), between the instruments'
-   * before/after hooks. The previous task is restored, not cleared: an
-   * eager task steps inside another task's step.
+   * @internal Runs the step in the task's own context, with this task as
+   * the loop's current task (CPython's `_enter_task` … `_leave_task`),
+   * between the instruments' before/after hooks. The previous task and
+   * context are restored, not cleared: an eager task steps inside another
+   * task's step. A context current elsewhere already (two tasks sharing one,
+   * or a task run from inside that context's `run`) cannot be entered:
+   * RuntimeError, and the step does not run.
    */
   _runAsCurrent(hasExc: boolean, exc: unknown): void {
     const loop = this._loop;
+    const outerContext = _enter(this._context);
     const previous = loop._currentTask;
     loop._currentTask = this;
     if (loop._instrumented) loop._emit('beforeTaskStep', this);
@@ -237,6 +265,7 @@ export class Task<T = unknown> extends Future<T> {
       yielded = this._run(hasExc, exc);
     } finally {
       loop._currentTask = previous;
+      _leave(this._context, outerContext);
     }
     if (loop._instrumented) loop._emit('afterTaskStep', this, yielded);
   }
@@ -292,16 +321,16 @@ export class Task<T = unknown> extends Future<T> {
     const loop = this._loop;
     if (y === undefined) {
       // A bare yield gives up the loop for exactly one iteration.
-      loop._callSoonWithArg(this._stepFn, undefined);
+      loop._callSoonWithArg(this._stepFn, undefined, null);
     } else if (y instanceof Future && y._asyncioFutureBlocking && y.getLoop() === loop && y !== this) {
       // `yield* fut`: sleep until the future is done; its done callback wakes us.
       y._asyncioFutureBlocking = false;
-      y.addDoneCallback(this._wakeupFn);
+      y._addCallback(this._wakeupFn, null); // no context of its own: the step enters the task's
       this._futWaiter = y;
       if (this._mustCancel && y.cancel(this._cancelMessage)) this._mustCancel = false;
     } else {
       // Anything else is a mistake, thrown back into the coroutine at its next step (lib/bad-yields.ts).
-      loop._callSoonWithArg(this._throwFn, badYieldError(this, y));
+      loop._callSoonWithArg(this._throwFn, badYieldError(this, y), null);
     }
   }
 
@@ -322,8 +351,14 @@ export class Task<T = unknown> extends Future<T> {
 
   /** @internal 3.12's eager start (CPython's `__eager_start`): the first step runs now, inside createTask. */
   _eagerStart(): void {
-    this._loop._tasks.add(this); // before the step, as in CPython: allTasks() in that step includes it (_finished() removes it)
-    this._runAsCurrent(false, undefined);
+    const tasks = this._loop._tasks;
+    tasks.add(this); // before the step, as in CPython: allTasks() in that step includes it (_finished() removes it)
+    try {
+      this._runAsCurrent(false, undefined);
+    } catch (e) {
+      tasks.delete(this); // its context is current elsewhere (see _runAsCurrent): the task never started
+      throw e;
+    }
     if (this.done()) this._coro = null; // 3.13: an eager task done without suspending has no coroutine
   }
 
@@ -344,11 +379,14 @@ export function isTask(obj: unknown): obj is Task<unknown> {
 
 /**
  * asyncio.create_task: wraps a coroutine in a Task on the running loop and
- * schedules its first step. Needs a running loop.
+ * schedules its first step. Needs a running loop. The task runs in a copy
+ * of the current context (its ContextVars' values as they are now), or in
+ * `context` itself when given.
  * @example
  * const t = createTask(fetch('/'), { name: 'fetch' });
+ * const u = createTask(audit(), { context: t.getContext() }); // shares t's context (they must not step at once)
  */
-export function createTask<T>(coro: Coroutine<T> | CoroutineCall<T>, options: { name?: string | null } = {}): Task<T> {
+export function createTask<T>(coro: Coroutine<T> | CoroutineCall<T>, options: CreateTaskOptions = {}): Task<T> {
   return getRunningLoop().createTask(coro, options);
 }
 
@@ -396,7 +434,7 @@ export function ensureFuture<T>(aw: Awaitable<T>, options?: { loop?: EventLoop }
  * `createTask` runs the coroutine at once until its first suspension; one that
  * finishes without suspending gives an already-done Task.
  */
-export const eagerTaskFactory: TaskFactory = (loop, coro, options) => new Task(coro, { loop, name: options.name, eagerStart: true });
+export const eagerTaskFactory: TaskFactory = (loop, coro, options) => new Task(coro, { loop, name: options.name, context: options.context, eagerStart: true });
 
 // asyncio.sleep lives in lib/sleep.ts (re-exported here: it is tasks.py's in CPython).
 export { sleep } from './sleep';

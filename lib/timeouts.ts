@@ -21,6 +21,7 @@ import { repr } from './repr';
 import type { Coroutine } from './futures';
 import type { AsyncContextManager } from './contexts';
 import type { Handle } from './handles';
+import { _currentBindings } from './contextvars';
 
 /** The life of a Timeout; the strings are the ones Python's repr shows. */
 const CREATED = 'created';
@@ -97,7 +98,7 @@ export class Timeout implements AsyncContextManager<Timeout> {
     } else {
       const loop = getRunningLoop();
       // A deadline at or before now still waits for the next iteration, never fires inline.
-      this._timeoutHandler = deadline <= loop.time() ? loop._callSoonWithArg(onTimeout, this) : loop.callAt(deadline, onTimeout, this);
+      this._timeoutHandler = deadline <= loop.time() ? loop._callSoonWithArg(onTimeout, this, _currentBindings()) : loop.callAt(deadline, onTimeout, this);
     }
   }
 

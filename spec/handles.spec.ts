@@ -24,7 +24,7 @@ describe('Handle', () => {
   it('a one-argument handle (futures\' fast path) shows its argument', () => {
     const fut = loop.createFuture();
     function cb(_f: unknown) {}
-    const h = loop._callSoonWithArg(cb, fut);
+    const h = loop._callSoonWithArg(cb, fut, null);
     expect(String(h)).to.equal('<Handle cb(<Future pending>)>');
   });
 

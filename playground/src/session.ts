@@ -322,7 +322,7 @@ export class Session {
  */
 function doneCallbacks(f: Future<unknown>, wakes: Map<unknown, Task<unknown>>, parent: string | undefined): string[] {
   const out: string[] = [];
-  for (const cb of [f._callback0, ...(f._callbacks ?? [])]) {
+  for (const cb of [f._callback0, ...(f._callbacks ?? []).map(([c]) => c)]) {
     if (cb === null) continue;
     const waiter = wakes.get(cb);
     if (waiter !== undefined) out.push(`wake Task '${waiter.getName()}'`);
