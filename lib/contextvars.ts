@@ -122,6 +122,13 @@ function contextOf(bindings: Bindings): Context {
   return ctx;
 }
 
+/** @internal Checks a `{ context }` option: a Context, or null/undefined for the default. */
+export function _checkContextOption(context: unknown, api: string): Context | null {
+  if (context == null) return null;
+  if (!(context instanceof Context)) throw new TypeError(`${api}(): context must be a Context (copyContext(), task.getContext()…), got ${repr(context)}`);
+  return context;
+}
+
 function checkKey(v: unknown): void {
   if (!(v instanceof ContextVar)) throw new TypeError(`a ContextVar key was expected, got ${repr(v)}`);
 }

@@ -11,7 +11,7 @@ import { CancelledError, InvalidStateError, RuntimeError } from './exceptions';
 import { _getRunningLoop, getEventLoop } from './events';
 import { repr } from './repr';
 import { checkOptions } from './options';
-import { Context, _currentBindings, type CurrentContext } from './contextvars';
+import { _checkContextOption, _currentBindings, type Context, type CurrentContext } from './contextvars';
 import type { EventLoop, ExceptionContext } from './loop';
 import type { LostEntry } from './lost-reports';
 
@@ -236,8 +236,7 @@ export class Future<T = unknown> implements Iterable<Suspension> {
    */
   addDoneCallback(cb: DoneCallback<T>, options?: DoneCallbackOptions): void {
     if (typeof cb !== 'function') throw new TypeError(`addDoneCallback() needs a function, got ${repr(cb)}`);
-    const context = options === undefined ? null : checkOptions<DoneCallbackOptions>('addDoneCallback', options, ['context']).context;
-    if (context != null && !(context instanceof Context)) throw new TypeError(`addDoneCallback(): context must be a Context, got ${repr(context)}`);
+    const context = options === undefined ? null : _checkContextOption(checkOptions<DoneCallbackOptions>('addDoneCallback', options, ['context']).context, 'addDoneCallback');
     this._addCallback(cb, context ?? _currentBindings());
   }
 

@@ -52,7 +52,7 @@ import { callExceptionHandler, formatExceptionContext, type ExceptionContext, ty
 import { addInstrument, emitHook, removeInstrument, type Instrument } from './instruments';
 import { seededRandom, shuffleBatch } from './shuffle';
 import { RuntimeError, ValueError } from './exceptions';
-import { Context, _currentBindings, type CurrentContext } from './contextvars';
+import { Context, _checkContextOption, _currentBindings, type CurrentContext } from './contextvars';
 import { callableName, repr } from './repr';
 
 export type { Executor, ExecutorFunction } from './default-executor';
@@ -429,6 +429,11 @@ export class EventLoop {
     return this.callSoon(callback, ...args); // callSoon already wakes an idle async loop
   }
 
+  /** `callSoonThreadsafe` in the Context `context` itself (Python's `call_soon_threadsafe(…, context=context)`). */
+  callSoonThreadsafeIn<A extends unknown[]>(context: Context, callback: (...args: A) => unknown, ...args: A): Handle {
+    return this.callSoonIn(context, callback, ...args);
+  }
+
   /** Schedules `callback(...args)` after `delay` seconds; a negative delay means as soon as possible. It runs in a copy of the current context, as with callSoon. */
   callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
     return this._timer(this._deadline(delay, 'callLater'), callback, args, 'callLater', _currentBindings());
@@ -563,10 +568,10 @@ export class EventLoop {
    * one is set). The task runs in a copy of the current context, or in
    * `context` itself when given.
    */
-  createTask<T>(coro: Coroutine<T> | CoroutineCall<T>, options: CreateTaskOptions = {}): Task<T> {
+  createTask<T>(coro: Coroutine<T> | CoroutineCall<T>, options?: CreateTaskOptions): Task<T> {
     this._checkClosed();
-    const name = options?.name;
-    const context = options?.context;
+    const { name, context } = checkOptions<CreateTaskOptions>('createTask', options, ['name', 'context']);
+    _checkContextOption(context, 'createTask');
     if (this._taskFactory === null) return new Task<T>(coro, { loop: this, name, context });
     // As CPython: a factory is told of a context only when there is one.
     const task = this._taskFactory(this, coro, context == null ? { name } : { name, context });

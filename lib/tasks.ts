@@ -23,8 +23,8 @@ import { CoroutineCall, isCoroutine, type Frame } from './coroutines';
 import { FrameStack, isAwaitedCall } from './task-frames';
 import { badYieldError, explainLostThrow } from './bad-yields';
 import { repr } from './repr';
+import { _checkContextOption, _enter, _leave, copyContext, type Context } from './contextvars';
 import { checkOptions } from './options';
-import { Context, _enter, _leave, copyContext } from './contextvars';
 import type { EventLoop } from './loop';
 
 /** Something a coroutine can wait for with `yield*`: a Future (a Task is one), a coroutine, or a `coroutine()` call. */
@@ -93,7 +93,8 @@ export class Task<T = unknown> extends Future<T> {
       throw new TypeError(`a coroutine was expected, got ${repr(coro)}${typeof coro === 'function' ? ' (a function: call it to get a coroutine)' : ''}`);
     }
     if (coro instanceof CoroutineCall && coro._started) throw new RuntimeError(`cannot reuse already awaited coroutine ${coro}`);
-    super({ loop: options.loop });
+    checkOptions<TaskOptions>('Task', options, ['loop', 'name', 'context', 'eagerStart']);
+    super({ loop: options.loop }, true); // its options are checked: the Future's need no second check
     const loop = this._loop;
     loop._checkClosed();
     this._coro = coro;
@@ -104,9 +105,7 @@ export class Task<T = unknown> extends Future<T> {
       this._gen = coro;
     }
     this._name = options.name == null ? ++taskCounter : String(options.name);
-    const context = options.context;
-    if (context != null && !(context instanceof Context)) throw new TypeError(`a Task's context must be a Context (copyContext(), task.getContext()…), got ${repr(context)}`);
-    this._context = context ?? copyContext();
+    this._context = _checkContextOption(options.context, 'Task') ?? copyContext();
     // Named (for free: the names come from the consts), so handles read `taskWakeup(<Future …>)`.
     const taskStep = () => this._step(false, undefined);
     const taskWakeup = (fut: Future<unknown>) => this._wakeup(fut);

@@ -282,7 +282,30 @@ describe('contextvars', () => {
       function* main(): Coroutine<void> {
         const err = throws(() => createTask(sleep(0), { context: {} as Context })) as Error;
         expect(err).to.be.instanceOf(TypeError);
-        expect(err.message).to.equal("a Task's context must be a Context (copyContext(), task.getContext()…), got {}");
+        expect(err.message).to.equal('createTask(): context must be a Context (copyContext(), task.getContext()…), got {}');
+        const err2 = throws(() => new Task(sleep(0), { context: 'ctx' as unknown as Context })) as Error;
+        expect(err2).to.be.instanceOf(TypeError);
+        expect(err2.message).to.equal("Task(): context must be a Context (copyContext(), task.getContext()…), got 'ctx'");
+        // A factory is not called with a bad context either.
+        let called = false;
+        loop.setTaskFactory((l, c, o) => ((called = true), new Task(c, { loop: l, ...o })));
+        expect(() => loop.createTask(sleep(0), { context: 7 as unknown as Context })).to.throw(TypeError, 'createTask(): context must be a Context');
+        loop.setTaskFactory(null);
+        expect(called).to.equal(false);
+      }
+      loop.runUntilComplete(main());
+    });
+
+    it('createTask, loop.createTask, TaskGroup.createTask and new Task check their options strictly', () => {
+      function* main(): Coroutine<void> {
+        const bad = { contxt: new Context() } as never;
+        expect(() => createTask(sleep(0), bad)).to.throw(TypeError, "createTask() got an unexpected option 'contxt' (it takes 'name', 'context')");
+        expect(() => loop.createTask(sleep(0), bad)).to.throw(TypeError, "createTask() got an unexpected option 'contxt'");
+        expect(() => new Task(sleep(0), bad)).to.throw(TypeError, "Task() got an unexpected option 'contxt' (it takes 'loop', 'name', 'context', 'eagerStart')");
+        const tg = new TaskGroup();
+        yield* tg.enter();
+        expect(() => tg.createTask(sleep(0), bad)).to.throw(TypeError, "createTask() got an unexpected option 'contxt'");
+        yield* tg.exit();
       }
       loop.runUntilComplete(main());
     });
@@ -463,7 +486,7 @@ describe('contextvars', () => {
       }
     });
 
-    it('callSoonIn, callLaterIn and callAtIn run the callback in the given context itself', () => {
+    it('callSoonIn, callSoonThreadsafeIn, callLaterIn and callAtIn run the callback in the given context itself', () => {
       const c = new Context();
       const log: unknown[] = [];
       function cb(tag: string): void {
@@ -473,14 +496,16 @@ describe('contextvars', () => {
       const h = loop.callSoonIn(c, cb, 'soon');
       loop.callLaterIn(c, 1, cb, 'later');
       loop.callAtIn(c, 2, cb, 'at');
+      loop.callLater(2.5, () => loop.callSoonThreadsafeIn(c, cb, 'threadsafe'));
       expect(String(h)).to.equal("<Handle cb('soon')>");
       loop.runUntilComplete(sleep(3));
       expect(log).to.deep.equal([
         ['soon', '-'],
         ['later', 'soon'],
         ['at', 'later'],
+        ['threadsafe', 'at'],
       ]);
-      expect(c.get(v)).to.equal('at');
+      expect(c.get(v)).to.equal('threadsafe');
       expect(v.get()).to.equal('-');
     });
 
@@ -493,6 +518,7 @@ describe('contextvars', () => {
         [() => loop.callLaterIn(c, NaN, () => {}), ValueError, 'callLaterIn(): the delay is NaN (not a number)'],
         [() => loop.callAtIn(c, '1' as never, () => {}), TypeError, "callAtIn() needs a loop time (a number), got '1'"],
         [() => loop.callAt(NaN, () => {}), ValueError, 'callAt(): the time is NaN (not a number)'],
+        [() => loop.callSoonThreadsafeIn([] as never, () => {}), TypeError, 'callSoonIn() needs a Context first'],
       ]);
       loop.close();
       expectEachThrows([[() => loop.callSoonIn(c, () => {}), RuntimeError, 'Event loop is closed']]);
@@ -608,7 +634,7 @@ describe('contextvars', () => {
       const cb = (): void => {};
       expectEachThrows([
         [() => f.addDoneCallback(cb, { ctx: c } as never), TypeError, "addDoneCallback() got an unexpected option 'ctx' (it takes 'context')"],
-        [() => f.addDoneCallback(cb, { context: 1 as never }), TypeError, 'addDoneCallback(): context must be a Context, got 1'],
+        [() => f.addDoneCallback(cb, { context: 1 as never }), TypeError, 'addDoneCallback(): context must be a Context (copyContext(), task.getContext()…), got 1'],
       ]);
       f.addDoneCallback(cb, { context: c });
       f.addDoneCallback(cb);
