@@ -14,7 +14,7 @@
  *
  *   W8 …             bare ids: the same as --only (`npm run bench -- W8`)
  *   --quick          N/5, 3 timed runs (CPython 2), 0.25 s of warm-up; under a minute
- *   --only W2,W6c    only these workloads (ids: W1…W8, W6c, M1)
+ *   --only W2,W6c    only these workloads (ids: W1…W8, W2v, W3v, W6c, M1)
  *   --runs K         timed runs per cell (default 5)
  *
  * Before the timed runs of a cell come warm-up runs: at least one, and at

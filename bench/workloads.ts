@@ -4,8 +4,12 @@
  * bench/python/workloads.py mirrors them for CPython).
  */
 
-/** Workload ids; W6c is W6 with `level` defined through `coroutine()`. */
-export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6' | 'W6c' | 'W7' | 'W8' | 'C1' | 'M1';
+/**
+ * Workload ids; W6c is W6 with `level` defined through `coroutine()`; W2v
+ * and W3v are W2 and W3 with a ContextVar set (in every task; in the context
+ * the callbacks are scheduled from), to price context variables.
+ */
+export type WorkloadId = 'W1' | 'W2' | 'W2v' | 'W3' | 'W3v' | 'W4' | 'W5' | 'W6' | 'W6c' | 'W7' | 'W8' | 'C1' | 'M1';
 
 export interface WorkloadInfo {
   id: WorkloadId;
@@ -13,7 +17,7 @@ export interface WorkloadInfo {
   label: string;
   /** N of a full run. */
   n: number;
-  /** The Python workload it is compared with (W6c is compared with CPython's W6). */
+  /** The Python workload it is compared with (W6c with CPython's W6, W2v and W3v with W2 and W3). */
   python: WorkloadId;
   /** Timed runs, when fewer than the run's default (C1's CPython runs last half a minute each). */
   runs?: number;
@@ -57,7 +61,9 @@ export function checkEcho(r: EchoOutcome, n: number): boolean {
 export const WORKLOADS: readonly WorkloadInfo[] = [
   { id: 'W1', label: 'W1 spawn', n: 50_000, python: 'W1' },
   { id: 'W2', label: 'W2 switch', n: 200_000, python: 'W2' },
+  { id: 'W2v', label: 'W2 switch, a ContextVar set per task', n: 200_000, python: 'W2' },
   { id: 'W3', label: 'W3 callbacks', n: 300_000, python: 'W3' },
+  { id: 'W3v', label: 'W3 callbacks, a ContextVar set', n: 300_000, python: 'W3' },
   { id: 'W4', label: 'W4 timers (real clock)', n: 100_000, python: 'W4' },
   { id: 'W5', label: 'W5 queue', n: 300_000, python: 'W5' },
   { id: 'W6', label: 'W6 chain, yield*', n: 20_000, python: 'W6' },

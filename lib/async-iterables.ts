@@ -17,6 +17,7 @@ import { CancelledError, RuntimeError, StopAsyncIteration } from './exceptions';
 import { _getRunningLoop, getEventLoop } from './events';
 import { fromPromise } from './promises';
 import { repr } from './repr';
+import { copyContext } from './contextvars';
 import type { Coroutine } from './futures';
 import type { EventLoop } from './loop';
 import type { Awaitable } from './tasks';
@@ -70,6 +71,13 @@ function* closeIt(it: AsyncIteratorLike<unknown>): Coroutine<void> {
 class TulipAsyncIterator<T> implements AsyncIterableIterator<T> {
   private last: Promise<unknown> = Promise.resolve();
   private done = false;
+  /**
+   * Where every step runs: one Context for the whole iteration, copied from
+   * the one current when the iterator was made — as a CPython async
+   * generator runs in the context of the task iterating it, so what one
+   * step sets the next one sees. The steps never overlap (they are queued).
+   */
+  private readonly context = copyContext();
 
   constructor(private readonly it: AsyncIteratorLike<T>, private loop: EventLoop | null) {}
 
@@ -80,7 +88,7 @@ class TulipAsyncIterator<T> implements AsyncIterableIterator<T> {
   next(): Promise<IteratorResult<T, undefined>> {
     return this.queue(() => {
       if (this.done) return { done: true, value: undefined };
-      return this.onLoop().createTask(nextResult(this.it)).toPromise().then((r) => {
+      return this.onLoop().createTask(nextResult(this.it), { context: this.context }).toPromise().then((r) => {
         if (r.done) this.done = true;
         return r;
       });
@@ -93,7 +101,7 @@ class TulipAsyncIterator<T> implements AsyncIterableIterator<T> {
       const result = { done: true as const, value: value as undefined };
       if (this.done) return result;
       this.done = true;
-      return this.onLoop().createTask(closeIt(this.it)).toPromise().then(() => result);
+      return this.onLoop().createTask(closeIt(this.it), { context: this.context }).toPromise().then(() => result);
     });
   }
 

@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { PassThrough, Readable } from 'node:stream';
 import {
   CancelledError,
+  ContextVar,
   EventLoop,
   RuntimeError,
   StopAsyncIteration,
@@ -68,6 +69,28 @@ describe('JavaScript async iteration, both ways', () => {
       }
       expect(await rrun(outer())).to.deep.equal(['0 in the loop', '1 in the loop', '2 in the loop']);
       expect(log).to.deep.equal(['finally']);
+    });
+
+    it('every step runs in one context, copied from where the iteration began (as the iterating task\'s, in CPython)', async () => {
+      const requestId = new ContextVar<string>('requestId', { default: '-' });
+      const seen = asyncGenerator(function* seen() {
+        yield* emit(requestId.get()); // the iterating coroutine's value
+        requestId.set('set by step 1');
+        yield* sleep(0.001);
+        yield* emit(requestId.get()); // a later step sees what step 1 set
+      });
+      function* main(): Coroutine<string[]> {
+        requestId.set('main');
+        const out: string[] = [];
+        yield* fromPromise(
+          (async () => {
+            for await (const x of seen()) out.push(x);
+          })(),
+        );
+        out.push(requestId.get()); // the generator's set stayed in its own copy
+        return out;
+      }
+      expect(await rrun(main())).to.deep.equal(['main', 'set by step 1', 'main']);
     });
 
     it('break closes the generator (its finally blocks run, awaits included) before the loop is left', async () => {

@@ -767,4 +767,59 @@ describe('contextvars', () => {
       );
     });
   });
+
+  describe('property: contexts behave like copied Maps', () => {
+    // Random runs of set / reset / copy / copyContext in a handful of
+    // contexts, against a model where each context is a Map copied in full:
+    // sharing the map until a write must never show.
+    type Op = { kind: 'set'; at: number; v: number; value: number } | { kind: 'reset'; at: number; pick: number } | { kind: 'copy'; at: number; viaCopyContext: boolean };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ kind: fc.constant('set' as const), at: fc.nat(), v: fc.integer({ min: 0, max: 2 }), value: fc.integer({ min: 0, max: 9 }) }),
+      fc.record({ kind: fc.constant('reset' as const), at: fc.nat(), pick: fc.nat() }),
+      fc.record({ kind: fc.constant('copy' as const), at: fc.nat(), viaCopyContext: fc.boolean() }),
+    );
+
+    it('get, has, size, keys and entries of every context match the model after each step', () => {
+      fc.assert(
+        fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+          const vars = [new ContextVar<number>('a'), new ContextVar<number>('b'), new ContextVar<number>('c', { default: -1 })];
+          const contexts = [new Context()];
+          const models: Map<number, number>[] = [new Map()];
+          const tokens: [number, Token<number>, number | undefined][][] = [[]];
+          for (const o of ops) {
+            const i = o.at % contexts.length;
+            if (o.kind === 'set') {
+              const token = contexts[i].run(() => vars[o.v].set(o.value));
+              tokens[i].push([o.v, token, models[i].get(o.v)]);
+              expect(token.oldValue).to.equal(models[i].has(o.v) ? models[i].get(o.v) : Token.MISSING);
+              models[i].set(o.v, o.value);
+            } else if (o.kind === 'reset') {
+              if (tokens[i].length === 0) continue;
+              const [[v, token, old]] = tokens[i].splice(o.pick % tokens[i].length, 1);
+              contexts[i].run(() => vars[v].reset(token));
+              if (old === undefined) models[i].delete(v);
+              else models[i].set(v, old);
+            } else {
+              contexts.push(o.viaCopyContext ? contexts[i].run(copyContext) : contexts[i].copy());
+              models.push(new Map(models[i]));
+              tokens.push([]); // a token works only in the context it was made in
+            }
+            contexts.forEach((ctx, k) => {
+              const model = models[k];
+              expect(ctx.size).to.equal(model.size);
+              expect([...ctx.keys()].map((cv) => vars.indexOf(cv)).sort()).to.deep.equal([...model.keys()].sort());
+              expect(new Map([...ctx.entries()].map(([cv, x]) => [vars.indexOf(cv), x]))).to.deep.equal(model);
+              vars.forEach((cv, n) => {
+                expect(ctx.has(cv)).to.equal(model.has(n));
+                expect(ctx.get(cv, 'none')).to.equal(model.has(n) ? model.get(n) : 'none');
+                expect(ctx.run(() => cv.get('none'))).to.equal(model.has(n) ? model.get(n) : 'none');
+              });
+            });
+          }
+          return vars.every((cv) => !copyContext().has(cv)); // the top level saw none of it
+        }),
+        { numRuns: 300 },
+      );
+    });
+  });
 });

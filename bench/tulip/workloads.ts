@@ -7,7 +7,7 @@
  */
 import * as tulip from '../../lib';
 import { EventLoop, coroutine, createTask, sleep, type Coroutine, type Task, type TimerHandle } from '../../lib';
-import type { Lock as LockT, Queue as QueueT } from '../../lib';
+import type { Context as ContextT, ContextVar as ContextVarT, Lock as LockT, Queue as QueueT } from '../../lib';
 import { W8 } from './echo';
 import { fullGC, w4DelaysMs, type Stopwatch, type Workload } from '../harness';
 import {
@@ -32,6 +32,8 @@ const lib = tulip as unknown as Record<string, unknown>;
 const gather = lib.gather as typeof tulip.gather | undefined;
 const Queue = lib.Queue as typeof QueueT | undefined;
 const Lock = lib.Lock as typeof LockT | undefined;
+const ContextVar = lib.ContextVar as typeof ContextVarT | undefined;
+const Context = lib.Context as typeof ContextT | undefined;
 
 /** What each workload needs beyond the core; a missing name makes the cell n/a. */
 export const REQUIRES: Partial<Record<WorkloadId, [string, unknown][]>> = {
@@ -39,6 +41,8 @@ export const REQUIRES: Partial<Record<WorkloadId, [string, unknown][]>> = {
   W5: [['Queue', Queue]],
   W7: [['Lock', Lock]],
   C1: [['gather', gather]],
+  W2v: [['ContextVar', ContextVar]],
+  W3v: [['ContextVar', ContextVar], ['Context', Context]],
 };
 
 /** The headline runs on the default loop (real clock); `--diagnostic` on a virtual clock. */
@@ -102,6 +106,28 @@ const W2: Workload<void, number> = {
   check: checkEqualsN,
 };
 
+// ---- W2v: W2, each task setting a ContextVar first and reading it at the end ----
+
+function* switcherWithVar(requestId: ContextVarT<number>, t: number, times: number, counter: Counter): Coroutine<void> {
+  requestId.set(t); // the task's own context gets a map of one entry
+  for (let k = 0; k < times; k++) yield* sleep(0);
+  counter.value += times + requestId.get() - t;
+}
+
+function* switchAllWithVar(n: number): Coroutine<number> {
+  const requestId = new (ContextVar as typeof ContextVarT)<number>('requestId');
+  const counter: Counter = { value: 0 };
+  const tasks: Task<void>[] = [];
+  for (let t = 0; t < TASKS; t++) tasks.push(createTask(switcherWithVar(requestId, t, n / TASKS, counter)));
+  for (const task of tasks) yield* task;
+  return counter.value;
+}
+
+const W2v: Workload<void, number> = {
+  once: (n, _input, sw) => timedRun(virtualLoop(), sw, () => switchAllWithVar(n)),
+  check: checkEqualsN,
+};
+
 // ---- W3 callbacks: callSoon N times, then runForever; the N-th stops the loop ----
 
 const W3: Workload<void, number> = {
@@ -114,6 +140,33 @@ const W3: Workload<void, number> = {
     try {
       sw.start();
       for (let i = 0; i < n; i++) loop.callSoon(cb);
+      loop.runForever();
+      sw.stop();
+    } finally {
+      loop.close();
+    }
+    return count;
+  },
+  check: checkCallbacks,
+};
+
+// ---- W3v: W3, scheduled from a context where a ContextVar is set; each callback reads it ----
+
+const W3v: Workload<void, number> = {
+  once(n, _input, sw) {
+    const loop = virtualLoop();
+    const one = new (ContextVar as typeof ContextVarT)<number>('one');
+    let count = 0;
+    const cb = (): void => {
+      count += one.get();
+      if (count === n) loop.stop();
+    };
+    try {
+      sw.start();
+      new (Context as typeof ContextT)().run(() => {
+        one.set(1);
+        for (let i = 0; i < n; i++) loop.callSoon(cb); // each handle keeps the context's map
+      });
       loop.runForever();
       sw.stop();
     } finally {
@@ -275,7 +328,7 @@ const C1: Workload<void, CancelOutcome> = {
 };
 
 /** The timed workloads on tulip. */
-export const TULIP: Partial<Record<WorkloadId, Workload<any, any>>> = { W1, W2, W3, W4, W5, W6, W6c, W7, W8, C1 };
+export const TULIP: Partial<Record<WorkloadId, Workload<any, any>>> = { W1, W2, W2v, W3, W3v, W4, W5, W6, W6c, W7, W8, C1 };
 
 // ---- M1 memory: N tasks each sleep(10), all parked on their timers ----
 
