@@ -807,8 +807,8 @@ describe('contextvars', () => {
             contexts.forEach((ctx, k) => {
               const model = models[k];
               expect(ctx.size).to.equal(model.size);
-              expect([...ctx.keys()].map((cv) => vars.indexOf(cv)).sort()).to.deep.equal([...model.keys()].sort());
-              expect(new Map([...ctx.entries()].map(([cv, x]) => [vars.indexOf(cv), x]))).to.deep.equal(model);
+              expect([...ctx.keys()].map((cv) => (vars as ContextVar<unknown>[]).indexOf(cv)).sort()).to.deep.equal([...model.keys()].sort());
+              expect(new Map([...ctx.entries()].map(([cv, x]) => [(vars as ContextVar<unknown>[]).indexOf(cv), x]))).to.deep.equal(model);
               vars.forEach((cv, n) => {
                 expect(ctx.has(cv)).to.equal(model.has(n));
                 expect(ctx.get(cv, 'none')).to.equal(model.has(n) ? model.get(n) : 'none');
