@@ -22,7 +22,7 @@ const N2 = Number(process.env.N2 ?? 200_000);
 const N3 = Number(process.env.N3 ?? 300_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 /** Timed runs in each child process, after one warm-up run. */
-const RUNS = 3;
+const RUNS = Number(process.env.RUNS ?? 5);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const base: Lib | null = process.env.BASE ? (require(path.resolve(process.env.BASE, 'lib')) as Lib) : null;
@@ -85,7 +85,7 @@ function w3(lib: Lib, one: here.ContextVar<number> | null): number {
 
 const v2 = new here.ContextVar<number>('requestId');
 const v3 = new here.ContextVar<number>('one');
-const variants: [string, () => number, number][] = [
+const allVariants: [string, () => number, number][] = [
   ...(base ? ([['W2 base (BASE)', () => w2(base, null), N2]] as [string, () => number, number][]) : []),
   ['W2 here, no ContextVar set', () => w2(here, null), N2],
   ['W2 here, one set per task', () => w2(here, v2), N2],
@@ -93,6 +93,8 @@ const variants: [string, () => number, number][] = [
   ['W3 here, no ContextVar set', () => w3(here, null), N3],
   ['W3 here, one set', () => w3(here, v3), N3],
 ];
+/** ONLY=W3 keeps the variants whose name starts so. */
+const variants = allVariants.filter(([name]) => name.startsWith(process.env.ONLY ?? ''));
 
 if (process.argv[2] === 'child') {
   const [, fn, n] = variants[Number(process.argv[3])];

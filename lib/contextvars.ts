@@ -143,21 +143,22 @@ const topLevel = new Context();
 topLevel._entered = true;
 
 let current: CurrentContext = topLevel;
+/** The bindings of `current`, kept beside it so that reading them is one load (every callSoon and get reads them). */
+let currentBindings: Bindings = EMPTY;
 
 /**
  * @internal The current bindings — the "copy" a callback scheduled now
  * keeps (a pointer: bindings never change).
  */
 export function _currentBindings(): Bindings {
-  const c = current;
-  return c instanceof Context ? c._bindings : c;
+  return currentBindings;
 }
 
 /** The current Context, made now if the current bindings are bare (a callback's first `set`). */
 function currentContext(): Context {
   const c = current;
   if (c instanceof Context) return c;
-  const made = contextOf(c);
+  const made = contextOf(currentBindings);
   made._entered = true;
   current = made; // dropped when the callback returns (_leaveBare)
   return made;
@@ -173,6 +174,7 @@ export function _enter(ctx: Context): CurrentContext {
   ctx._entered = true;
   const outer = current;
   current = ctx;
+  currentBindings = ctx._bindings;
   return outer;
 }
 
@@ -180,6 +182,7 @@ export function _enter(ctx: Context): CurrentContext {
 export function _leave(ctx: Context, outer: CurrentContext): void {
   ctx._entered = false;
   current = outer;
+  currentBindings = outer instanceof Context ? outer._bindings : outer;
 }
 
 /**
@@ -190,12 +193,18 @@ export function _leave(ctx: Context, outer: CurrentContext): void {
 export function _enterBare(bindings: Bindings): CurrentContext {
   const outer = current;
   current = bindings;
+  currentBindings = bindings;
   return outer;
 }
 
-/** @internal Undoes `_enterBare`. A Context that a `set` made meanwhile is dropped, as Python drops a callback's copy. */
-export function _leaveBare(outer: CurrentContext): void {
+/**
+ * @internal Undoes `_enterBare`, given what it returned and the bindings
+ * current before it. A Context that a `set` made meanwhile is dropped, as
+ * Python drops a callback's copy.
+ */
+export function _leaveBare(outer: CurrentContext, outerBindings: Bindings): void {
   current = outer;
+  currentBindings = outerBindings;
 }
 
 /**
@@ -230,7 +239,7 @@ export interface ContextVarOptions<T> {
  *   log('done');       // [<id>] done, whatever other tasks set meanwhile
  * }
  */
-export class ContextVar<T> {
+export class ContextVar<T = unknown> {
   readonly name: string;
   /** @internal */ readonly _hasDefault: boolean;
   /** @internal */ readonly _default: T | undefined;
@@ -250,7 +259,7 @@ export class ContextVar<T> {
   get(): T;
   get<D>(fallback: D): T | D;
   get<D>(fallback?: D): T | D {
-    const bindings = _currentBindings();
+    const bindings = currentBindings;
     const value = bindings.get(this);
     if (value !== undefined || bindings.has(this)) return value as T;
     if (arguments.length > 0) return fallback as D;
@@ -270,6 +279,7 @@ export class ContextVar<T> {
     const after = new Map(before); // a new map: copies of this context keep the old one
     after.set(this, value);
     ctx._bindings = after;
+    currentBindings = after; // ctx is current
     return new Token(ctx, this, oldValue);
   }
 
@@ -291,6 +301,7 @@ export class ContextVar<T> {
     if (token.oldValue === MISSING) after.delete(this);
     else after.set(this, token.oldValue);
     ctx._bindings = after;
+    currentBindings = after; // ctx is current
   }
 
   toString(): string {
@@ -298,10 +309,10 @@ export class ContextVar<T> {
   }
 }
 
-/** The type of `Token.MISSING`. */
-export type Missing = typeof MISSING;
+/** The type of `Token.MISSING`: a symbol of its own, so `oldValue === Token.MISSING` narrows. */
+export type Missing = symbol & { readonly __tokenMissing: true };
 
-const MISSING: unique symbol = Symbol('Token.MISSING');
+const MISSING = Symbol('Token.MISSING') as Missing;
 
 /**
  * contextvars.Token: what `ContextVar.set` returns; `var.reset(token)` puts
@@ -310,7 +321,7 @@ const MISSING: unique symbol = Symbol('Token.MISSING');
  * const token = requestId.set('r2');
  * try { yield* work(); } finally { requestId.reset(token); }
  */
-export class Token<T> {
+export class Token<T = unknown> {
   /** The `oldValue` of a token whose variable had no value before the set. */
   static readonly MISSING: Missing = MISSING;
   /** The variable that was set. */

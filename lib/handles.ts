@@ -5,7 +5,7 @@
  * them, which is cheaper than finding and removing them.
  */
 import { callableName, repr } from './repr';
-import { Context, _enter, _enterBare, _leave, _leaveBare, type CurrentContext } from './contextvars';
+import { Context, _currentBindings, _enter, _enterBare, _leave, _leaveBare, type CurrentContext } from './contextvars';
 import type { EventLoop, ExceptionContext } from './loop';
 
 /** The argument list of a callback called with no arguments. */
@@ -81,12 +81,10 @@ export class Handle {
     } else if (context instanceof Context) {
       this._callIn(context);
     } else {
+      const outerBindings = _currentBindings();
       const outer = _enterBare(context);
-      try {
-        this._call();
-      } finally {
-        _leaveBare(outer);
-      }
+      this._call(); // never throws: the callback's errors go to the exception handler
+      _leaveBare(outer, outerBindings);
     }
   }
 

@@ -328,6 +328,9 @@ export const RECEIVERS: Record<string, string> = {
   snap: 'Snapshot',
   agen: 'AsyncGenerator',
   cursor: 'AsyncCursor',
+  var: 'ContextVar',
+  token: 'Token',
+  ctx: 'Context',
 };
 
 /** A name of the tulip column: `name`, or `owner.member` (owner a type of lib/index.ts). */
