@@ -93,18 +93,22 @@ export class Context implements Iterable<ContextVar<unknown>> {
     return this._bindings.size;
   }
 
+  /** The variables that have a value here (Python's `ctx.keys()`). */
   keys(): IterableIterator<ContextVar<unknown>> {
     return this._bindings.keys();
   }
 
+  /** Their values (Python's `ctx.values()`). */
   values(): IterableIterator<unknown> {
     return this._bindings.values();
   }
 
+  /** `[variable, value]` pairs (Python's `ctx.items()`). */
   entries(): IterableIterator<[ContextVar<unknown>, unknown]> {
     return this._bindings.entries();
   }
 
+  /** `for (const v of ctx)`: the variables, as `keys()` (Python's `iter(ctx)`). */
   [Symbol.iterator](): IterableIterator<ContextVar<unknown>> {
     return this._bindings.keys();
   }

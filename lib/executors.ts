@@ -666,6 +666,10 @@ EventLoop._defaultExecutorFactory = (maxWorkers) => new ThreadPoolExecutor({ max
  * asyncio.to_thread: a coroutine that runs `fn(...args)` on the running
  * loop's default executor (a worker thread) and returns its result. `fn` is
  * a self-contained function or `{ module, export }` (see ThreadPoolExecutor).
+ * Python runs `fn` in a copy of the caller's context; a worker has its own
+ * copy of every module and shares no objects with the loop, so ContextVar
+ * values cannot reach it (there, variables have their defaults): pass what
+ * `fn` needs as arguments. The awaiting task goes on in its own context.
  * @example
  * function fib(n: number): number { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
  * const n = yield* toThread(fib, 30); // the loop keeps running other tasks meanwhile
