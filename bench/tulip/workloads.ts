@@ -124,7 +124,7 @@ function* switchAllWithVar(n: number): Coroutine<number> {
 }
 
 const W2v: Workload<void, number> = {
-  once: (n, _input, sw) => timedRun(virtualLoop(), sw, () => switchAllWithVar(n)),
+  once: (n, _input, sw) => timedRun(benchLoop(), sw, () => switchAllWithVar(n)),
   check: checkEqualsN,
 };
 
@@ -154,7 +154,7 @@ const W3: Workload<void, number> = {
 
 const W3v: Workload<void, number> = {
   once(n, _input, sw) {
-    const loop = virtualLoop();
+    const loop = benchLoop();
     const one = new (ContextVar as typeof ContextVarT)<number>('one');
     let count = 0;
     const cb = (): void => {
