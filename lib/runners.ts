@@ -14,7 +14,6 @@ import { callableName, repr } from './repr';
 import { checkOptions } from './options';
 import { THREAD_JOIN_TIMEOUT } from './executor-shutdown';
 import { copyContext, type Context } from './contextvars';
-import { checkOptions } from './options';
 import './asyncgen-hooks'; // loop.shutdownAsyncgens()
 
 /** Options of `run`, `runSync` and `Runner`. */
