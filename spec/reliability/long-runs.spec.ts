@@ -126,6 +126,22 @@ class Survivors {
     for (const [kind, ref] of this.refs) if (ref.deref() !== undefined) out[kind] = (out[kind] ?? 0) + 1;
     return out;
   }
+
+  /**
+   * What is still alive after up to five turns of the host loop, each
+   * followed by full collections. A leak survives them all; what V8 only
+   * holds until a later job or collection does not. (After the whole suite,
+   * a flood's sampled tasks survived one collection about once in three
+   * full runs and none of the next; alone, never.)
+   */
+  async aliveAfterTurns(): Promise<Record<string, number>> {
+    let out = this.alive();
+    for (let turn = 1; turn < 5 && Object.keys(out).length > 0; turn++) {
+      await nextTurn();
+      out = this.alive();
+    }
+    return out;
+  }
 }
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
@@ -156,7 +172,7 @@ describe('reliability: long runs, bounded', function () {
     expect(r.sumQueued, 'the queue total equals the results total').to.equal(r.sumResults);
     expect(r.peakLive).to.be.at.most(LIVE);
     await nextTurn();
-    expect(survivors.alive(), `tasks still alive of ${survivors.size} sampled`).to.deep.equal({});
+    expect(await survivors.aliveAfterTurns(), `tasks still alive of ${survivors.size} sampled`).to.deep.equal({});
     // Bytes: heap growth per task over repeated runs (a retained Task would be well over 100 bytes).
     const units = Math.min(TASKS, 100_000);
     const m = await retainedPerUnit(units, () => runSync(manyTasks(units), { clock: 'virtual' }));
@@ -211,7 +227,7 @@ describe('reliability: long runs, bounded', function () {
     expect(r.bad).to.deep.equal([]);
     expect(r.replies).to.equal(trips);
     await nextTurn();
-    expect(survivors.alive(), `I/O objects still alive of ${survivors.size} sampled`).to.deep.equal({});
+    expect(await survivors.aliveAfterTurns(), `I/O objects still alive of ${survivors.size} sampled`).to.deep.equal({});
     const m = await retainedPerUnit(trips, () => echoRun(CLIENTS, TRIPS_PER_CLIENT, null), 2);
     tally.bytesPerRoundTrip = m.perUnit;
     // Loose: heap noise is a few hundred kB; a leaked 100 kB line buffer per connection is far above it.
@@ -232,7 +248,7 @@ describe('reliability: long runs, bounded', function () {
     expect(runSync(flood(n, survivors), { clock: 'virtual' })).to.equal(n);
     tally.longRunTasks += n;
     await nextTurn();
-    expect(survivors.alive(), `cancelled tasks still alive of ${survivors.size} sampled`).to.deep.equal({});
+    expect(await survivors.aliveAfterTurns(), `cancelled tasks still alive of ${survivors.size} sampled`).to.deep.equal({});
     const m = await retainedPerUnit(n, () => runSync(flood(n, null), { clock: 'virtual' }));
     expect(m.perUnit, `bytes retained per cancelled task (heap ${m.before} → ${m.after})`).to.be.below(16);
   });
