@@ -253,6 +253,14 @@ export class Future<T = unknown> implements Iterable<Suspension> {
     }
   }
 
+  /** @internal Is `cb` registered as a done callback? (gather asks: see its merging of repeated awaitables.) */
+  _hasDoneCallback(cb: DoneCallback<any>): boolean {
+    if (this._callback0 === cb) return true;
+    const rest = this._callbacks;
+    if (rest !== null) for (let i = 0; i < rest.length; i++) if (rest[i][0] === cb) return true;
+    return false;
+  }
+
   /** Removes every registration of `cb`; returns how many there were. */
   removeDoneCallback(cb: DoneCallback<T>): number {
     let removed = 0;

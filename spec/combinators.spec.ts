@@ -280,6 +280,32 @@ describe('gather', () => {
     })());
   });
 
+  it('a pending task or future given twice is one child too, without a map of every argument', () => {
+    runClean(loop, (function* () {
+      const t = createTask(val(1, 'a'));
+      const f = loop.createFuture<string>();
+      loop.callLater(2, () => f.setResult('b'));
+      const g = gather([t, f, t, f, t]);
+      expect(g._waitInfo?.children).to.deep.equal([t, f]);
+      expect(yield* g).to.deep.equal(['a', 'b', 'a', 'b', 'a']);
+    })());
+  });
+
+  it('with an eager task factory, a future that a child finishes while gather starts it is still one child', () => {
+    loop.setTaskFactory(eagerTaskFactory);
+    runClean(loop, (function* () {
+      const f = loop.createFuture<string>();
+      function* finisher(): Coroutine<string> {
+        f.setResult('f'); // runs inside gather(), at createTask: f was pending when gather saw it first
+        yield* sleep(1);
+        return 'c';
+      }
+      const g = gather([f, finisher(), f]);
+      expect(g._waitInfo?.children).to.have.length(2);
+      expect(yield* g).to.deep.equal(['f', 'c', 'f']);
+    })());
+  });
+
   it('labels its future for task trees: kind gather, the children', () => {
     runClean(loop, (function* () {
       const t1 = createTask(val(1, 1));
