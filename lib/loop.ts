@@ -34,7 +34,7 @@
 import { Deque } from './deque';
 import { TimerHeap } from './timer-heap';
 import { TaskList } from './task-list';
-import { Handle, NO_ARGS, TimerHandle, timerBefore } from './handles';
+import { Handle, NO_ARGS, TimerHandle } from './handles';
 import { Future, captureStack } from './futures';
 import { Task, ensureFuture, type Awaitable, type CreateTaskOptions, type TaskFactory } from './tasks';
 import type { Coroutine } from './futures';
