@@ -6,11 +6,11 @@
  * on tulip lost 15–20% when it ran after the other workloads in one process.
  * Within the process the cells are interleaved run by run.
  *
- *   node --expose-gc cell.js W2 200000 1 5 [--warmup-seconds=0.5] [--no-native] [--diagnostic]   → one JSON line
+ *   node --expose-gc cell.js W2 200000 1 5 [--warmup-seconds=0.5] [--no-native] [--diagnostic] [--no-specimens]   → one JSON line
  *
- * `--diagnostic`: tulip on a virtual clock, with the hot classes anchored
- * (bench/tulip/anchor.ts) — round one's configuration, for profiling.
- * Without it, the loop users get: the real clock, nothing anchored.
+ * `--diagnostic`: tulip on a virtual clock, for profiling. Without it, the
+ * loop users get: the real clock. `--no-specimens`: tulip keeps none of
+ * its specimens (lib/specimens.ts), to measure what they are worth.
  *   node --expose-gc cell.js frames 10000 3                 → W6's per-frame costs
  */
 import { emptyCell, finishCell, trial, type CellResult, type Workload } from './harness';
@@ -18,7 +18,7 @@ import { checkMemory, type MemoryOutcome, type WorkloadId } from './workloads';
 import { REQUIRES, TULIP, memoryPerTask } from './tulip/workloads';
 import { NATIVE, nativeMemoryPerTask } from './native/workloads';
 import { frameCosts } from './tulip/frames';
-import { anchorMaps } from './tulip/anchor';
+import { _forgoSpecimens } from '../lib/specimens';
 
 /** What a child prints. */
 export interface CellOutput {
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   const runs = Number(runsArg ?? 5);
   const ws = process.argv.find((a) => a.startsWith('--warmup-seconds='));
   const warmupSeconds = ws === undefined ? 0.5 : Number(ws.slice(ws.indexOf('=') + 1));
-  if (process.argv.includes('--diagnostic')) anchorMaps(); // see bench/tulip/anchor.ts
+  if (process.argv.includes('--no-specimens')) _forgoSpecimens(); // see lib/specimens.ts
   if (id === 'frames') {
     console.log(JSON.stringify(frameCosts(n, Number(warmArg ?? 3)))); // here the third argument is the number of runs
     return;

@@ -9,7 +9,6 @@
 import { Stopwatch } from './harness';
 import { WORKLOADS, type WorkloadId } from './workloads';
 import { TULIP } from './tulip/workloads';
-import { anchorMaps } from './tulip/anchor';
 
 const id = (process.argv[2] ?? 'W2') as WorkloadId;
 const seconds = Number(process.argv[3] ?? 3);
@@ -18,7 +17,6 @@ const w = TULIP[id];
 if (info === undefined || w === undefined) throw new Error(`no tulip workload ${id} (ids: ${Object.keys(TULIP).join(', ')})`);
 const n = Number(process.argv[4] ?? info.n);
 const input = w.prepare ? w.prepare(n) : undefined;
-anchorMaps(); // as bench/cell.ts does
 async function main(): Promise<void> {
   const end = Date.now() + seconds * 1000;
   let runs = 0;

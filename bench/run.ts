@@ -23,9 +23,9 @@
  *   --no-python      skip CPython
  *   --no-native      skip native async/await
  *   --python 3.12.1  only these pyenv versions (comma-separated)
- *   --diagnostic     tulip on a virtual clock with its hot classes anchored
- *                    (round one's figures; see bench/NOTES.md). Without it,
- *                    the headline: the loop users get (real clock), nothing anchored.
+ *   --diagnostic     tulip on a virtual clock (for profiling; see bench/NOTES.md).
+ *                    Without it, the headline: the loop users get (real clock).
+ *   --no-specimens   tulip without its specimens (lib/specimens.ts): what they are worth
  *   --no-uvloop      W8 without uvloop
  */
 import { spawnSync } from 'child_process';
@@ -60,10 +60,11 @@ interface Options {
   pythonVersions: string[];
   scale: number;
   diagnostic: boolean;
+  specimens: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, only: null, runs: 5, warmups: 1, warmupSeconds: 0.5, pyRuns: 5, python: true, native: true, uvloop: true, pythonVersions: PYENV_VERSIONS, scale: 1, diagnostic: false };
+  const o: Options = { quick: false, only: null, runs: 5, warmups: 1, warmupSeconds: 0.5, pyRuns: 5, python: true, native: true, uvloop: true, pythonVersions: PYENV_VERSIONS, scale: 1, diagnostic: false, specimens: true };
   let runsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -81,6 +82,7 @@ function parseArgs(argv: string[]): Options {
     } else if (a === '--no-python') o.python = false;
     else if (a === '--no-native') o.native = false;
     else if (a === '--diagnostic') o.diagnostic = true;
+    else if (a === '--no-specimens') o.specimens = false;
     else if (a === '--no-uvloop') o.uvloop = false;
     else if (/^(W\d+c?|C1|M1)$/.test(a)) (o.only ??= new Set()).add(a);
     else if (a.startsWith('--python')) o.pythonVersions = value().split(',').map((s) => s.trim());
@@ -223,7 +225,7 @@ function measureRow(info: WorkloadInfo, o: Options, node: NodeChild, pythons: Py
   const n = sizeOf(info, o);
   const row: Row = { id: info.id, label: info.label, n, cells: {}, python: {}, memory: {} };
   const runs = Math.min(info.runs ?? o.runs, o.runs);
-  const flags = [...(o.native ? [] : ['--no-native']), ...(o.diagnostic ? ['--diagnostic'] : [])];
+  const flags = [...(o.native ? [] : ['--no-native']), ...(o.diagnostic ? ['--diagnostic'] : []), ...(o.specimens ? [] : ['--no-specimens'])];
   const { out, error } = runNode(node, [info.id, String(n), String(o.warmups), String(runs), `--warmup-seconds=${o.warmupSeconds}`, ...flags]);
   const result = out as CellOutput | null;
   if (info.id === 'M1') {
@@ -397,7 +399,7 @@ function main(): void {
   if (selected.length === 0) throw new Error(`--only matched no workload (ids: ${WORKLOADS.map((w) => w.id).join(', ')})`);
   const { found: pythons, notes } = o.python ? findPythons(o) : { found: [], notes: ['CPython skipped (--no-python)'] };
   for (const n of notes) log(n);
-  log(`tulip bench: ${o.diagnostic ? 'DIAGNOSTIC (virtual clock, anchored), ' : 'the default loop (real clock), '}${o.quick ? 'quick, ' : ''}${o.runs} timed runs per cell (CPython ${o.pyRuns}) after ≥ ${o.warmupSeconds} s of warm-up; CPython ${pythons.map((p) => p.version).join(', ') || 'none'}`);
+  log(`tulip bench: ${o.diagnostic ? 'DIAGNOSTIC (virtual clock), ' : 'the default loop (real clock), '}${o.specimens ? '' : 'WITHOUT specimens, '}${o.quick ? 'quick, ' : ''}${o.runs} timed runs per cell (CPython ${o.pyRuns}) after ≥ ${o.warmupSeconds} s of warm-up; CPython ${pythons.map((p) => p.version).join(', ') || 'none'}`);
   const rows: Row[] = [];
   const pyCache = new Map<string, Row['python']>();
   const started = Date.now();
@@ -423,7 +425,8 @@ function main(): void {
     '(tulip and native: V8 heapUsed; CPython: tracemalloc), (n×) = tulip ÷ the smallest CPython figure.',
     'W6 coroutine() is compared with the same CPython W6 figures; native W4 clamps every delay to 1 ms.',
     'C1: tasks cancelled per second, from the first cancel() of N tasks parked in sleep(3600) until gather() has them all.',
-    o.diagnostic ? 'tulip: DIAGNOSTIC configuration (virtual clock, hot classes anchored), not what users run.' : 'tulip: the default loop (real clock, as runSync()), nothing anchored.',
+    (o.diagnostic ? 'tulip: DIAGNOSTIC configuration (virtual clock), not what users run.' : 'tulip: the default loop (real clock, as runSync()).') +
+      (o.specimens ? '' : ' Without its specimens (lib/specimens.ts).'),
     'W8: lines/s; its native macro column is raw Node `net` (see the W8 lines below).',
     ...notes,
   ];
@@ -443,7 +446,7 @@ function main(): void {
     node: process.version,
     cpu: os.cpus()[0]?.model ?? null,
     cores: os.cpus().length,
-    options: { diagnostic: o.diagnostic, quick: o.quick, runs: o.runs, pythonRuns: o.pyRuns, warmups: o.warmups, warmupSeconds: o.warmupSeconds, only: o.only && [...o.only] },
+    options: { diagnostic: o.diagnostic, specimens: o.specimens, quick: o.quick, runs: o.runs, pythonRuns: o.pyRuns, warmups: o.warmups, warmupSeconds: o.warmupSeconds, only: o.only && [...o.only] },
     python: pythons.map((p) => p.version),
     notes,
     rows: rows.map((r) => ({ ...r, bestPython: r.id === 'M1' ? null : bestPython(r) })),

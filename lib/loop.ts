@@ -51,6 +51,7 @@ import { closeOwnedResources } from './loop-resources';
 import { callExceptionHandler, formatExceptionContext, type ExceptionContext, type ExceptionHandler } from './exception-handler';
 import { addInstrument, emitHook, removeInstrument, type Instrument } from './instruments';
 import { seededRandom, shuffleBatch } from './shuffle';
+import { keepSpecimens } from './specimens';
 import { RuntimeError, ValueError } from './exceptions';
 import { Context, _checkContextOption, _currentBindings, type CurrentContext } from './contextvars';
 import { callableName, repr } from './repr';
@@ -265,6 +266,7 @@ export class EventLoop {
   runForever(): void {
     this._checkClosed();
     this._checkRunning();
+    keepSpecimens(); // once per process (lib/specimens.ts)
     this._running = true;
     _setRunningLoop(this);
     try {
@@ -327,6 +329,7 @@ export class EventLoop {
     } catch (e) {
       return Promise.reject(e);
     }
+    keepSpecimens(); // once per process (lib/specimens.ts)
     return runInHost(this);
   }
 
