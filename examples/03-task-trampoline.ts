@@ -4,7 +4,7 @@
  * Example 02 drove a coroutine by hand. A Task does the same, by rule:
  *   1. its first step is scheduled with `loop.callSoon`;
  *   2. a step calls `gen.next()` until the coroutine yields a Future;
- *   3. the Task adds its `wakeup` as that future's done callback, and returns;
+ *   3. the Task registers itself as that future's done callback, and returns;
  *   4. someone finishes the future: `setResult` schedules the done callbacks
  *      with `callSoon` (never runs them inline);
  *   5. the loop runs `wakeup`, which steps again — back to 2 — until the
@@ -27,14 +27,22 @@ intro(
 
 const tasks: Task<unknown>[] = [];
 
+/**
+ * The task a handle steps or wakes, if it is one: every Task's steps share
+ * one callback function, `taskStep` (lib/tasks.ts), and its wakeups
+ * `taskWakeup`; the handle's argument is the task.
+ */
+function taskOf(handle: Handle, kind: 'taskStep' | 'taskWakeup'): Task<unknown> | undefined {
+  // Peeking at internals (underscore fields) to name the callback; fine for a lesson, not for an app.
+  return handle._callback?.name === kind ? tasks.find((t) => t === handle._arg) : undefined;
+}
+
 /** Says what a scheduled callback is: a Task's step or wakeup, or a plain callback. */
 function describe(handle: Handle): string {
-  // Peeking at internals (underscore fields) to name the callback; fine for a lesson, not for an app.
-  const cb = handle._callback;
-  for (const t of tasks) {
-    if (cb === t._stepFn) return `${t.getName()}._step()`;
-    if (cb === t._wakeupFn) return `${t.getName()}._wakeup(future)`;
-  }
+  const stepped = taskOf(handle, 'taskStep');
+  if (stepped !== undefined) return `${stepped.getName()}._step()`;
+  const woken = taskOf(handle, 'taskWakeup');
+  if (woken !== undefined) return `${woken.getName()}._wakeup(future)`;
   return handle.toString().replace(/^<(Timer)?Handle (when=\S+ )?/, '').replace(/>$/, '');
 }
 
@@ -53,7 +61,7 @@ const narrator: Instrument = {
     note(`Task '${task.getName()}' created: callSoon(${task.getName()}._step()) puts its first step in the ready queue`);
   },
   callbackScheduled(handle) {
-    const task = tasks.find((t) => t._stepFn === handle._callback);
+    const task = taskOf(handle, 'taskStep');
     if (task !== undefined && !started.has(task)) return; // the first step: taskCreated said it
     const text = `callSoon(${describe(handle)})`;
     if (stepping) scheduledDuringStep.push(text);
@@ -83,7 +91,7 @@ const narrator: Instrument = {
       note(`  ${task.getName()}: bare yield — schedule the next step at once`);
     } else {
       const fut = yielded as Future<unknown>;
-      note(`  ${task.getName()}: yielded ${fut}; the Task adds its _wakeup as the future's done callback and returns`);
+      note(`  ${task.getName()}: yielded ${fut}; the Task registers itself as the future's done callback and returns`);
     }
     for (const text of scheduledDuringStep) note(`    ${text}`);
     scheduledDuringStep = [];
@@ -125,7 +133,7 @@ console.log(
   [
     '',
     'Read it again with the source open:',
-    '  lib/tasks.ts    Task._step → _run (gen.next) → _suspend (addDoneCallback(_wakeupFn))',
+    '  lib/tasks.ts    Task._step → _run (gen.next) → _suspend (the Task registers itself on the future)',
     '  lib/futures.ts  Future.setResult → _scheduleCallbacks → loop._callSoonWithArg',
     '  lib/loop.ts     _runReady: due timers → ready deque → handle._run()',
     '  docs/internals.md follows one value through all of it.',

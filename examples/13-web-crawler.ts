@@ -163,9 +163,9 @@ const pathNarrator: Instrument = {
     note(`${task.getName()} parks: its step yielded ${yielded}, ${what}; nothing will step it until that future is done`);
   },
   callbackScheduled(handle) {
-    for (const task of readers.keys()) {
-      if (narrate && handle._callback === task._wakeupFn) note(`  → the future's done callback, ${task.getName()}'s wakeup, joins the ready deque (callSoon)`);
-    }
+    // Every task's wakeup is one function, taskWakeup (lib/tasks.ts), with the task as its argument.
+    const task = handle._arg as Task<unknown>;
+    if (narrate && handle._callback?.name === 'taskWakeup' && readers.has(task)) note(`  → the future's done callback, ${task.getName()}'s wakeup, joins the ready deque (callSoon)`);
   },
   beforeTaskStep(task) {
     if (narrate && readers.has(task)) note(`the loop runs the wakeup: ${task.getName()} steps, and its coroutine resumes inside readline()/read()`);

@@ -36,7 +36,7 @@ import { TimerHeap } from './timer-heap';
 import { TaskList } from './task-list';
 import { Handle, NO_ARGS, TimerHandle } from './handles';
 import { Future, captureStack } from './futures';
-import { Task, ensureFuture, type Awaitable, type CreateTaskOptions, type TaskFactory } from './tasks';
+import { Task, _taskOfHandle, ensureFuture, type Awaitable, type CreateTaskOptions, type TaskFactory } from './tasks';
 import type { Coroutine } from './futures';
 import type { CoroutineCall } from './coroutines';
 import { makeClock, type Clock } from './clocks';
@@ -241,17 +241,8 @@ export class EventLoop {
   /** Debug mode: runs the handle and warns when it took longer than `slowCallbackDuration`. */
   private _runTimed(handle: Handle): void {
     // CPython's _format_handle: a slow step of a Task is reported as the Task,
-    // not as its anonymous step callback. Found before running: a task that
-    // finishes in this step leaves _tasks.
-    let task: Task<unknown> | null = null;
-    if (handle._args === null) {
-      for (const t of this._tasks) {
-        if (t._ownsCallback(handle._callback)) {
-          task = t;
-          break;
-        }
-      }
-    }
+    // not as its step callback (taskStep, taskWakeup, taskThrow: lib/tasks.ts).
+    const task = _taskOfHandle(handle);
     const t0 = performance.now();
     handle._run();
     const dt = (performance.now() - t0) / 1000;
@@ -467,6 +458,14 @@ export class EventLoop {
   _callSoonWithArg(callback: (arg: any) => unknown, arg: unknown, context: CurrentContext | null): Handle {
     this._checkClosed();
     const handle = new Handle(callback, null, this, arg, context);
+    this._enqueue(handle);
+    return handle;
+  }
+
+  /** @internal The same with a list of arguments (a task's throw after a bad yield: the task and the error). */
+  _callSoonWithArgs(callback: (...args: any[]) => unknown, args: readonly unknown[], context: CurrentContext | null): Handle {
+    this._checkClosed();
+    const handle = new Handle(callback, args, this, undefined, context);
     this._enqueue(handle);
     return handle;
   }

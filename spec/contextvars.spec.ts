@@ -315,12 +315,12 @@ describe('contextvars', () => {
       const ctx = new Context();
       let t: Task<void> | null = null;
       function* main(): Coroutine<void> {
-        t = createTask(sleep(0), { context: ctx });
+        t = createTask(sleep(0), { context: ctx, name: 'stuck' });
         yield* sleep(1);
       }
       ctx.run(() => loop.runUntilComplete(main())); // ctx is current for the whole run
       expect(errors).to.have.length(1);
-      expect(errors[0].message).to.equal('Exception in callback taskStep()');
+      expect(errors[0].message).to.equal("Exception in callback taskStep(<Task pending name='stuck'>)");
       expect(errors[0].exception).to.be.instanceOf(RuntimeError);
       expect((errors[0].exception as Error).message).to.equal('cannot enter context: <Context {}> is already entered');
       expect((t as unknown as Task<void>).done()).to.equal(false); // as in CPython: its first step is gone

@@ -25,6 +25,7 @@ import {
   type Awaitable,
   type Coroutine,
   type ExceptionContext,
+  type Handle,
 } from '../lib';
 import { errorsOf } from './support';
 
@@ -935,6 +936,133 @@ describe('Task', () => {
       const t = loop.createTask(noop());
       run(t);
       expect(() => t._step(false, undefined)).to.throw(InvalidStateError, '_step(): already done');
+    });
+
+    describe('a task makes no function of its own: its handles share one callback per kind, with the task as argument', () => {
+      /** The handles in the loop's ready deque, oldest first. */
+      const ready = () => Array.from({ length: loop._ready.length }, (_, i) => loop._ready.at(i) as Handle);
+
+      it('steps: two tasks, one callback (taskStep), the task as the handle\'s argument', () => {
+        const a = loop.createTask(noop(), { name: 'a' });
+        const b = loop.createTask(noop(), { name: 'b' });
+        const [ha, hb] = ready();
+        expect(ha._callback).to.equal(hb._callback);
+        expect(ha._callback?.name).to.equal('taskStep');
+        expect([ha._arg, hb._arg]).to.deep.equal([a, b]);
+        expect(Object.values(a).filter((v) => typeof v === 'function'), 'no field of a Task holds a function').to.deep.equal([]);
+        expect(String(ha)).to.equal("<Handle taskStep(<Task pending name='a'>)>");
+        run(b);
+      });
+
+      it('a bare yield schedules the same taskStep', () => {
+        function* yields(): Coroutine<void> {
+          yield;
+        }
+        const t = loop.createTask(yields());
+        const [first] = ready();
+        loop._runReady(); // the first step: a bare yield
+        const [second] = ready();
+        expect(second).to.not.equal(first);
+        expect(second._callback).to.equal(first._callback);
+        expect(second._arg).to.equal(t);
+        run(t);
+      });
+
+      it('wakeups: the Task itself is registered on the future; its wakeup (taskWakeup) reads the future from _futWaiter', () => {
+        const f = loop.createFuture<number>();
+        const g = loop.createFuture<number>();
+        function* waits(fut: Future<number>): Coroutine<number> {
+          return (yield* fut) + 1;
+        }
+        const a = loop.createTask(waits(f), { name: 'a' });
+        const b = loop.createTask(waits(g), { name: 'b' });
+        loop.runUntilComplete(sleep(0)); // both are suspended now
+        expect([f._callback0, g._callback0]).to.deep.equal([a, b]);
+        expect(f._context0, 'no context: the task enters its own').to.equal(null);
+        expect([a._futWaiter, b._futWaiter]).to.deep.equal([f, g]);
+        f.setResult(1);
+        g.setResult(2);
+        const [ha, hb] = ready();
+        expect(ha._callback).to.equal(hb._callback);
+        expect(ha._callback?.name).to.equal('taskWakeup');
+        expect([ha._arg, hb._arg]).to.deep.equal([a, b]);
+        expect(String(ha)).to.equal("<Handle taskWakeup(<Task pending name='a' wait_for=<Future finished>>)>");
+        expect(run(a)).to.equal(2);
+        expect(run(b)).to.equal(3);
+      });
+
+      it('a waiting task behind a plain callback: both run, in registration order', () => {
+        const f = loop.createFuture<number>();
+        const log: string[] = [];
+        f.addDoneCallback(() => log.push('first'));
+        function* waits(): Coroutine<void> {
+          log.push(`woke with ${yield* f}`);
+        }
+        const t = loop.createTask(waits());
+        loop.runUntilComplete(sleep(0));
+        f.addDoneCallback(() => log.push('last'));
+        expect(f._callbacks?.map(([cb]) => cb)[0]).to.equal(t);
+        f.setResult(7);
+        run(t);
+        expect(log).to.deep.equal(['first', 'woke with 7', 'last']);
+      });
+
+      it('a future done before the task registers on it still wakes the task with its result', () => {
+        // Nothing in tulip suspends on a done future; a hand-driven FutureIter can.
+        const f = loop.createFuture<number>();
+        function* waits(): Coroutine<number> {
+          const it = f[Symbol.iterator]();
+          const y = it.next(); // marks f as blocking and gives f itself
+          f.setResult(5); // done before the task gets to register on it
+          yield y.value as never;
+          return it.next().value as number;
+        }
+        expect(run(waits())).to.equal(5);
+      });
+
+      it('a cancel() between the future\'s completion and the wakeup is delivered at the wakeup', () => {
+        const f = loop.createFuture<number>();
+        function* waits(): Coroutine<number> {
+          return yield* f;
+        }
+        const t = loop.createTask(waits());
+        loop.runUntilComplete(sleep(0));
+        f.setResult(1); // the wakeup is scheduled
+        expect(t.cancel('late')).to.equal(true); // f is done: the cancellation waits for the step
+        expect(() => run(t)).to.throw(CancelledError, 'late');
+        expect(t.cancelled()).to.equal(true);
+      });
+
+      it('removeDoneCallback(task) removes nothing: only functions are registered', () => {
+        const f = loop.createFuture<number>();
+        function* waits(): Coroutine<number> {
+          return yield* f;
+        }
+        const t = loop.createTask(waits());
+        loop.runUntilComplete(sleep(0));
+        expect(f.removeDoneCallback(t as never)).to.equal(0);
+        expect(f._callback0).to.equal(t);
+        f.setResult(4);
+        expect(run(t)).to.equal(4);
+      });
+
+      it('after a bad yield: taskThrow, with the task and the error as arguments', () => {
+        function* bad(): Coroutine<void> {
+          try {
+            yield 'oops' as never;
+          } catch {
+            // caught: the task goes on
+          }
+        }
+        const t = loop.createTask(bad(), { name: 'm' });
+        loop._runReady(); // the first step: it yields the string
+        const [h] = ready();
+        expect(h._callback?.name).to.equal('taskThrow');
+        expect(h._args?.[0]).to.equal(t);
+        expect(h._args?.[1]).to.be.instanceOf(RuntimeError);
+        expect(String(h)).to.equal("<Handle taskThrow(<Task pending name='m'>, RuntimeError('Task got bad yield: \\'oops\\''))>");
+        run(t);
+      });
     });
   });
 });

@@ -6,7 +6,7 @@
  * Everything here reads the loop's internals without changing anything.
  */
 import { Future } from '../futures';
-import { Task } from '../tasks';
+import { Task, _taskOfHandle, taskThrow, taskWakeup } from '../tasks';
 import { callableName, repr } from '../repr';
 import { TimerHandle, type Handle } from '../handles';
 import type { EventLoop } from '../loop';
@@ -32,8 +32,6 @@ export function taskLabel(task: Task<unknown>): string {
 export class LoopView {
   /** Pending futures a scheduled timer will complete, with the timer's deadline (a sleep's future). */
   readonly timerFutures = new Map<Future<unknown>, number>();
-  /** A task's `_stepFn` / `_wakeupFn` / `_throwFn` → the task. */
-  private readonly callbackTasks = new Map<unknown, Task<unknown>>();
   /** The loop's unfinished tasks (and the running one), in creation order. */
   readonly tasks: Task<unknown>[];
   /** Tasks with a step, wake-up or throw in the ready queue. */
@@ -44,11 +42,6 @@ export class LoopView {
     const current = loop._currentTask;
     if (current !== null && !current.done() && !tasks.includes(current)) tasks.push(current);
     this.tasks = tasks;
-    for (const t of tasks) {
-      this.callbackTasks.set(t._stepFn, t);
-      this.callbackTasks.set(t._wakeupFn, t);
-      this.callbackTasks.set(t._throwFn, t);
-    }
     for (let i = 0; i < loop._ready.length; i++) {
       const task = this.taskOf(loop._ready.at(i) as Handle);
       if (task !== null) this.queued.add(task);
@@ -84,9 +77,9 @@ export class LoopView {
     return 'running';
   }
 
-  /** The task a ready callback steps or wakes, if it is one of theirs. */
+  /** The task a ready callback steps, wakes or throws into, if it is one of theirs. */
   taskOf(handle: Handle): Task<unknown> | null {
-    return this.callbackTasks.get(handle._callback) ?? null;
+    return _taskOfHandle(handle);
   }
 
   /**
@@ -112,11 +105,11 @@ export class LoopView {
   describeHandle(handle: Handle): string {
     const task = this.taskOf(handle);
     if (task !== null) {
-      if (handle._callback === task._wakeupFn) {
-        const fut = handle._arg;
+      if (handle._callback === taskWakeup) {
+        const fut = task._futWaiter; // what it wakes from (see taskWakeup)
         return `wake ${taskLabel(task)} (${fut instanceof Task ? taskLabel(fut) : 'its Future'} is done)`;
       }
-      if (handle._callback === task._throwFn) return `throw into ${taskLabel(task)}: ${repr(handle._arg)}`;
+      if (handle._callback === taskThrow) return `throw into ${taskLabel(task)}: ${repr(handleArgs(handle)[1])}`;
       return `step ${taskLabel(task)}`;
     }
     const args = handleArgs(handle).map((a) => (a instanceof Future ? this.shortFuture(a) : repr(a)));

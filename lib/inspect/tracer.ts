@@ -13,7 +13,7 @@
  *   3. beforeTaskStep: the task steps again, and F is done — that is the wake-up.
  */
 import { Future } from '../futures';
-import { Task } from '../tasks';
+import { Task, taskStep, taskThrow, taskWakeup } from '../tasks';
 import { TimerHandle, type Handle } from '../handles';
 import { _getRunningLoop } from '../events';
 import { callableName, repr } from '../repr';
@@ -79,9 +79,6 @@ export class Tracer implements Instrument {
   private readonly futureIds = new WeakMap<Future<unknown>, number>();
   private nextId = 1;
   private nextSeq = 0;
-  /** A task's step / wakeup / throw callback → the task, so ready callbacks can be told apart. */
-  private readonly callbackTasks = new WeakMap<Function, [Task<unknown>, CallbackKind]>();
-  private readonly knownLoops = new WeakSet<EventLoop>();
   private lastLoop: EventLoop | null = null;
   /** The future each suspended task waits on (moment 1 above). */
   private readonly suspendedOn = new WeakMap<Task<unknown>, Future<unknown>>();
@@ -130,14 +127,12 @@ export class Tracer implements Instrument {
 
   taskCreated(task: Task<unknown>): void {
     const loop = this.learn(task._loop);
-    this.learnTask(task);
     this.created.add(task);
     this.record(loop, { type: 'taskCreated', task: this.taskRef(task), by: this.currentTaskRef(loop) });
   }
 
   beforeTaskStep(task: Task<unknown>): void {
     const loop = this.learn(task._loop);
-    this.learnTask(task);
     this.record(loop, { type: 'stepStart', task: this.taskRef(task), cause: this.causeOf(task) });
   }
 
@@ -192,18 +187,17 @@ export class Tracer implements Instrument {
 
   callbackScheduled(handle: Handle): void {
     const loop = this.learn(handle._loop);
-    if (handle._args === null) {
-      // Done callbacks are scheduled by setResult/setException/cancel, while the completer runs.
-      const fut = handle._arg;
-      if (fut instanceof Future && fut.done() && !this.doneInfo.has(fut)) {
-        const by = this.currentTaskRef(loop);
-        const callback = this.currentCallback !== null ? this.currentCallbackText : null;
-        const info: DoneInfo = { seq: this.nextSeq, ...outcomeOf(fut), by, callback };
-        this.doneInfo.set(fut, info);
-        this.record(loop, { type: 'futureDone', future: this.futureRef(fut), outcome: info.outcome, value: info.value, by, callback });
-      }
-    }
     const owner = this.ownerOf(handle);
+    // Done callbacks are scheduled by setResult/setException/cancel, while the completer runs.
+    // A plain one's argument is the future; a task's wakeup has the task, which waits on the future.
+    const fut = owner !== undefined ? (owner[1] === 'wakeup' ? owner[0]._futWaiter : null) : handle._args === null ? handle._arg : null;
+    if (fut instanceof Future && fut.done() && !this.doneInfo.has(fut)) {
+      const by = this.currentTaskRef(loop);
+      const callback = this.currentCallback !== null ? this.currentCallbackText : null;
+      const info: DoneInfo = { seq: this.nextSeq, ...outcomeOf(fut), by, callback };
+      this.doneInfo.set(fut, info);
+      this.record(loop, { type: 'futureDone', future: this.futureRef(fut), outcome: info.outcome, value: info.value, by, callback });
+    }
     if (owner !== undefined) this.record(loop, { type: 'taskScheduled', task: this.taskRef(owner[0]), reason: owner[1] });
   }
 
@@ -212,8 +206,8 @@ export class Tracer implements Instrument {
     const owner = this.ownerOf(handle);
     this.wakingFuture = null;
     if (owner !== undefined) {
-      // A task's step: stepStart tells it. A wakeup's argument is the future it wakes from.
-      if (owner[1] === 'wakeup' && handle._arg instanceof Future) this.wakingFuture = handle._arg;
+      // A task's step: stepStart tells it. A wakeup wakes from the future its task waits on.
+      if (owner[1] === 'wakeup') this.wakingFuture = owner[0]._futWaiter;
       return;
     }
     this.currentCallback = handle;
@@ -293,13 +287,9 @@ export class Tracer implements Instrument {
     if (this.limit !== null && this.buffer.length >= 2 * this.limit) this.trim(this.limit);
   }
 
-  /** The first time a loop is seen, learn the tasks it already had (attached mid-run). */
+  /** The loop of this event, remembered for the hooks that are not told theirs (the async generators'). */
   private learn(loop: EventLoop): EventLoop {
     this.lastLoop = loop;
-    if (!this.knownLoops.has(loop)) {
-      this.knownLoops.add(loop);
-      for (const t of loop._tasks) this.learnTask(t);
-    }
     return loop;
   }
 
@@ -307,15 +297,11 @@ export class Tracer implements Instrument {
     return _getRunningLoop() ?? this.lastLoop;
   }
 
-  private learnTask(task: Task<unknown>): void {
-    if (this.callbackTasks.has(task._stepFn)) return;
-    this.callbackTasks.set(task._stepFn, [task, 'step']);
-    this.callbackTasks.set(task._wakeupFn, [task, 'wakeup']);
-    this.callbackTasks.set(task._throwFn, [task, 'throw']);
-  }
-
+  /** A task's step, wakeup or throw: the task (the handle's first argument) and which (lib/tasks.ts). */
   private ownerOf(handle: Handle): [Task<unknown>, CallbackKind] | undefined {
-    return this.callbackTasks.get(handle._callback as Function); // null (cancelled) is simply not found
+    const cb = handle._callback; // null (cancelled) is none of them
+    const kind: CallbackKind | null = cb === taskStep ? 'step' : cb === taskWakeup ? 'wakeup' : cb === taskThrow ? 'throw' : null;
+    return kind === null ? undefined : [handleArgs(handle)[0] as Task<unknown>, kind];
   }
 
   private causeOf(task: Task<unknown>): StepCause {

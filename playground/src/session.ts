@@ -291,7 +291,6 @@ export class Session {
     const seen = new Set<Future<unknown>>();
     const parentOf = new Map<Future<unknown>, string>(); // a child of gather/wait/… → the parent's label
     const out: FutureView[] = [];
-    const wakes = new Map<unknown, Task<unknown>>(live.map((t) => [t._wakeupFn, t]));
     const label = (f: Future<unknown>) => (f instanceof Task ? `Task '${f.getName()}'` : (waitText.get(f) ?? String(f)));
     for (let i = 0; i < queue.length; i++) {
       const f = queue[i];
@@ -303,12 +302,12 @@ export class Session {
         if (!parentOf.has(child)) parentOf.set(child, label(f));
       }
       const awaitedBy = live.filter((t) => t._futWaiter === f).map((t) => t.getName());
-      out.push({ label: label(f), awaitedBy, callbacks: doneCallbacks(f, wakes, parentOf.get(f)) });
+      out.push({ label: label(f), awaitedBy, callbacks: doneCallbacks(f, parentOf.get(f)) });
     }
     // Tasks nobody awaits directly but that have callbacks (the run's own, gather's, …).
     for (const task of live) {
       if (seen.has(task)) continue;
-      const callbacks = doneCallbacks(task, wakes, parentOf.get(task));
+      const callbacks = doneCallbacks(task, parentOf.get(task));
       if (callbacks.length > 0) out.push({ label: `Task '${task.getName()}'`, awaitedBy: [], callbacks });
     }
     return out;
@@ -316,16 +315,15 @@ export class Session {
 }
 
 /**
- * A future's done callbacks in order: a task's wake-up by the task's name,
- * anything else by its function's name (and, for a child of gather/wait/…,
- * whose callback it is).
+ * A future's done callbacks in order: a task awaiting it (registered as
+ * itself) by the task's name, anything else by its function's name (and,
+ * for a child of gather/wait/…, whose callback it is).
  */
-function doneCallbacks(f: Future<unknown>, wakes: Map<unknown, Task<unknown>>, parent: string | undefined): string[] {
+function doneCallbacks(f: Future<unknown>, parent: string | undefined): string[] {
   const out: string[] = [];
   for (const cb of [f._callback0, ...(f._callbacks ?? []).map(([c]) => c)]) {
     if (cb === null) continue;
-    const waiter = wakes.get(cb);
-    if (waiter !== undefined) out.push(`wake Task '${waiter.getName()}'`);
+    if (cb instanceof Task) out.push(`wake Task '${cb.getName()}'`);
     else out.push(`${callableName(cb)}${parent !== undefined ? ` (of ${parent})` : ''}`);
   }
   return out;

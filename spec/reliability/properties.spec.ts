@@ -230,7 +230,7 @@ describe('reliability: the checks catch a broken runtime', () => {
       const cb = this._callback0;
       const context = this._context0;
       schedule.call(this);
-      if (cb !== null && ++n % 50 === 0) this._loop._callSoonWithArg(cb, this, context); // once more
+      if (cb !== null && ++n % 50 === 0) this._schedule(cb, context); // once more
     };
     try {
       expectCaught(() => {}, 'pure', /ran 2 times|_step\(\): already done|InvalidStateError|problem/, 8);
