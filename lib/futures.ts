@@ -15,6 +15,7 @@ import { _checkContextOption, _currentBindings, type Context, type CurrentContex
 import type { EventLoop, ExceptionContext } from './loop';
 import type { LostEntry } from './lost-reports';
 import type { Task } from './tasks';
+import { sourceTracebacks } from './handles';
 
 /**
  * @internal A CancelledError made by the loop's machinery — a task reading
@@ -129,8 +130,6 @@ export class Future<T = unknown> implements Iterable<Suspension> {
   /** @internal The done callbacks after the first, each with its context, in registration order (null while there are none). CPython's `_callbacks` of `(fn, context)`. */
   _callbacks: [Waiter, CurrentContext | null][] | null = null;
   /** @internal */ _cancelMessage: string | undefined = undefined;
-  /** @internal The CancelledError a Task's coroutine raised, re-raised once by result(). */
-  _cancelledExc: CancelledError | null = null;
   /**
    * @internal Python's `_log_traceback`: set while the exception is one
    * nobody has looked at yet — it is then the loop's weak registration
@@ -150,8 +149,6 @@ export class Future<T = unknown> implements Iterable<Suspension> {
    * list their children, locks and queues name themselves. Null: a plain future.
    */
   _waitInfo: WaitInfo | null = null;
-  /** Where the future was created (debug mode only), as a stack string. */
-  _sourceTraceback: string | null = null;
 
   /** @param _own @internal The library's own `{ loop }` (loop.createFuture()): its keys need no check on this hot path. */
   constructor(options: FutureOptions = {}, _own = false) {
@@ -161,6 +158,16 @@ export class Future<T = unknown> implements Iterable<Suspension> {
     if (options.loop != null) _checkLoop(options.loop, 'Future');
     this._loop = options.loop ?? _getRunningLoop() ?? getEventLoop();
     if (this._loop._debug) this._sourceTraceback = captureStack(this.constructor);
+  }
+
+  /** Where the future was created (debug mode only), as a stack string; else null. */
+  get _sourceTraceback(): string | null {
+    return sourceTracebacks.get(this) ?? null;
+  }
+
+  set _sourceTraceback(stack: string | null) {
+    if (stack === null) sourceTracebacks.delete(this);
+    else sourceTracebacks.set(this, stack);
   }
 
   /** The loop this future belongs to. */
@@ -351,16 +358,11 @@ export class Future<T = unknown> implements Iterable<Suspension> {
   }
 
   /**
-   * @internal The CancelledError to raise for this cancelled future: the one
-   * a Task's coroutine raised, the first time (so its message and stack are
-   * kept), else a new one with the cancel message.
+   * @internal The CancelledError to raise for this cancelled future: a new
+   * one with the cancel message. (A Task first hands out the one its
+   * coroutine raised: Task._makeCancelledError.)
    */
   _makeCancelledError(): CancelledError {
-    if (this._cancelledExc !== null) {
-      const exc = this._cancelledExc;
-      this._cancelledExc = null;
-      return exc;
-    }
     return cancelledErrorWithoutStack(this._cancelMessage ?? '');
   }
 

@@ -8,6 +8,14 @@ import { callableName, repr } from './repr';
 import { Context, _currentBindings, _enter, _enterBare, _leave, _leaveBare, type CurrentContext } from './contextvars';
 import type { EventLoop, ExceptionContext } from './loop';
 
+/**
+ * @internal Where each handle, future and task was made, in debug mode only
+ * (their `_sourceTraceback`, CPython's `_source_traceback`): kept beside
+ * them rather than in a field of each, so that objects made by the
+ * thousand carry no slot that only debug mode fills.
+ */
+export const sourceTracebacks = new WeakMap<object, string>();
+
 /** The argument list of a callback called with no arguments. */
 export const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
@@ -32,7 +40,6 @@ export class Handle {
    */
   _context: CurrentContext | null;
   /** @internal */ _loop: EventLoop;
-  /** @internal Where it was scheduled (debug mode only). */ _sourceTraceback: string | null = null;
 
   /** @internal Created by the loop; use `loop.callSoon`. */
   constructor(callback: (...args: any[]) => unknown, args: readonly unknown[] | null, loop: EventLoop, arg: unknown, context: CurrentContext | null) {
@@ -41,6 +48,16 @@ export class Handle {
     this._arg = arg;
     this._context = context;
     this._loop = loop;
+  }
+
+  /** @internal Where it was scheduled (debug mode only; see `sourceTracebacks`). */
+  get _sourceTraceback(): string | null {
+    return sourceTracebacks.get(this) ?? null;
+  }
+
+  set _sourceTraceback(stack: string | null) {
+    if (stack === null) sourceTracebacks.delete(this);
+    else sourceTracebacks.set(this, stack);
   }
 
   /** Prevents the callback from running, if it has not run yet. */

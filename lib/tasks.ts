@@ -59,17 +59,28 @@ let taskCounter = 0;
  * t.cancel();
  */
 export class Task<T = unknown> extends Future<T> {
-  /** @internal What the task was created with. */ _coro: Coroutine<T> | CoroutineCall<T> | null;
-  /** @internal The generator the task steps (Python's `_coro`); null once the task is done. */
-  _gen: Generator<unknown, unknown, unknown> | null;
+  /**
+   * @internal What the task was created with (Python's `_coro`): a generator,
+   * which a step resumes until there are `_frames`, or a `coroutine()` call,
+   * which starts with its frames.
+   */
+  _coro: Coroutine<T> | CoroutineCall<T> | null;
   /**
    * @internal The task's own stack of `coroutine()` frames (lib/task-frames.ts),
-   * made when it awaits its first `coroutine()` call; from then on a step
-   * resumes the top frame instead of `_gen`. Null until then.
+   * made when it awaits its first `coroutine()` call (or at once, for a task
+   * made from one); from then on a step resumes the top frame instead of the
+   * generator. Null until then, and once the task is done.
    */
   _frames: FrameStack | null = null;
   /** @internal The future this task waits on (Python's `_fut_waiter`). */ _futWaiter: Future<unknown> | null = null;
   /** @internal A cancellation to deliver at the next step. */ _mustCancel = false;
+  /**
+   * @internal The CancelledError the coroutine raised, re-raised as is by the
+   * first result(). A Task's own field, not a Future's (CPython has it on
+   * every Future): only a coroutine raises one, and every plain Future is a
+   * field smaller.
+   */
+  _cancelledExc: CancelledError | null = null;
   /** @internal */ _numCancelsRequested = 0;
   /**
    * @internal The name — or, while it is the default `Task-<n>`, just the
@@ -95,12 +106,7 @@ export class Task<T = unknown> extends Future<T> {
     const loop = this._loop;
     loop._checkClosed();
     this._coro = coro;
-    if (coro instanceof CoroutineCall) {
-      this._gen = coro._start();
-      this._frames = new FrameStack(this._gen, coro);
-    } else {
-      this._gen = coro;
-    }
+    if (coro instanceof CoroutineCall) this._frames = new FrameStack(coro._start(), coro);
     this._name = options.name == null ? ++taskCounter : String(options.name);
     this._context = _checkContextOption(options.context, 'Task') ?? copyContext();
     if (loop._instrumented) loop._emit('taskCreated', this);
@@ -181,7 +187,7 @@ export class Task<T = unknown> extends Future<T> {
 
   /** The frames the task is suspended in, outermost first (empty once done). */
   getStack(): Frame[] {
-    if (this.done() || this._gen === null) return [];
+    if (this.done()) return [];
     const frames: Frame[] = [];
     if (!(this._coro instanceof CoroutineCall)) frames.push({ name: '<generator>', calledAt: null });
     if (this._frames !== null) for (const call of this._frames.calls) frames.push(call._frame());
@@ -202,6 +208,14 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal */
   override _className(): string {
     return 'Task';
+  }
+
+  /** @internal The first time, the CancelledError the coroutine raised (its message and stack kept); after that, a new one as for any future. */
+  override _makeCancelledError(): CancelledError {
+    const exc = this._cancelledExc;
+    if (exc === null) return super._makeCancelledError();
+    this._cancelledExc = null;
+    return exc;
   }
 
   // ---- the trampoline: CPython's Task.__step, __step_run_and_handle_result, __wakeup ----
@@ -282,7 +296,7 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal Sends into the coroutine, or throws into it: into its generator, or into the top of its `coroutine()` frames. */
   _resume(hasExc: boolean, exc: unknown): IteratorResult<unknown, unknown> {
     if (this._frames !== null) return this._frames.resume(hasExc, exc);
-    const gen = this._gen as Generator<unknown, unknown, unknown>;
+    const gen = this._coro as Coroutine<unknown>; // a generator: a coroutine() call has its frames from the start
     const r = hasExc ? gen.throw(exc) : gen.next(undefined);
     // Its first `yield* call` of a coroutine() function: from now on the task runs a stack of frames.
     if (!r.done && isAwaitedCall(r.value)) return (this._frames = new FrameStack(gen, null)).enter(r.value);
@@ -342,7 +356,6 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   private _finished(): void {
-    this._gen = null;
     this._frames = null;
     this._futWaiter = null;
     const loop = this._loop;
