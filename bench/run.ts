@@ -1,14 +1,15 @@
 /**
  * `npm run bench`: workloads W1–W8 and M1 (bench/NOTES.md, "The workloads") on tulip, on
- * CPython's asyncio (each CPython found through pyenv) and on native
+ * CPython's asyncio (each CPython found through pyenv), on native
  * async/await (W8: raw Node `net`, and uvloop when the system python3 has
- * it), in one run; prints ops/s with ratios to the best CPython per
- * workload and writes the figures to bench/results/<timestamp>.json.
+ * it) and on Effection (npm `effection`: generators driven by `yield*`, the
+ * closest JavaScript peer), in one run; prints ops/s with ratios to the best
+ * CPython per workload and writes the figures to bench/results/<timestamp>.json.
  *
- * Each workload runs in fresh processes: one Node process for its tulip and
- * native cells (bench/cell.ts, bundled once with esbuild so that a child
- * starts in milliseconds rather than compiling TypeScript for seconds), then
- * one process per CPython (bench/python/workloads.py).
+ * Each workload runs in fresh processes: one Node process for its tulip,
+ * native and Effection cells (bench/cell.ts, bundled once with esbuild so
+ * that a child starts in milliseconds rather than compiling TypeScript for
+ * seconds), then one process per CPython (bench/python/workloads.py).
  *
  *   node -r ts-node/register/transpile-only bench/run.ts [options] [ids]
  *
@@ -22,6 +23,7 @@
  * code being measured (see bench/NOTES.md).
  *   --no-python      skip CPython
  *   --no-native      skip native async/await
+ *   --no-effection   skip Effection (skipped anyway, with a note, when the package is not installed)
  *   --python 3.12.1  only these pyenv versions (comma-separated)
  *   --diagnostic     tulip on a virtual clock (for profiling; see bench/NOTES.md).
  *                    Without it, the headline: the loop users get (real clock).
@@ -56,6 +58,7 @@ interface Options {
   pyRuns: number;
   python: boolean;
   native: boolean;
+  effection: boolean;
   uvloop: boolean;
   pythonVersions: string[];
   scale: number;
@@ -64,7 +67,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, only: null, runs: 5, warmups: 1, warmupSeconds: 0.5, pyRuns: 5, python: true, native: true, uvloop: true, pythonVersions: PYENV_VERSIONS, scale: 1, diagnostic: false, specimens: true };
+  const o: Options = { quick: false, only: null, runs: 5, warmups: 1, warmupSeconds: 0.5, pyRuns: 5, python: true, native: true, effection: true, uvloop: true, pythonVersions: PYENV_VERSIONS, scale: 1, diagnostic: false, specimens: true };
   let runsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -81,6 +84,7 @@ function parseArgs(argv: string[]): Options {
       if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs needs a positive integer');
     } else if (a === '--no-python') o.python = false;
     else if (a === '--no-native') o.native = false;
+    else if (a === '--no-effection') o.effection = false;
     else if (a === '--diagnostic') o.diagnostic = true;
     else if (a === '--no-specimens') o.specimens = false;
     else if (a === '--no-uvloop') o.uvloop = false;
@@ -181,13 +185,25 @@ interface NodeChild {
   cleanup(): void;
 }
 
-function prepareNodeChild(log: (s: string) => void): NodeChild {
+/** True when the `effection` package can be loaded (a devDependency: a checkout without `npm install` lacks it). */
+function effectionInstalled(): boolean {
+  try {
+    require.resolve('effection');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function prepareNodeChild(log: (s: string) => void, o: Options): NodeChild {
   const entry = path.join(__dirname, 'cell.ts');
   try {
     const esbuild = require('esbuild') as typeof import('esbuild');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tulip-bench-'));
     const outfile = path.join(dir, 'cell.js');
-    esbuild.buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile, logLevel: 'error' });
+    // Without the Effection column the bundle leaves `effection` external: it need not be installed (cell.ts never loads it then).
+    const external = o.effection ? [] : ['effection'];
+    esbuild.buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile, external, logLevel: 'error' });
     return { args: ['--expose-gc', outfile], cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
   } catch (e) {
     log(`esbuild failed (${e instanceof Error ? e.message.split('\n')[0] : e}): the Node children run through ts-node, which starts slower`);
@@ -207,7 +223,7 @@ function runNode(child: NodeChild, args: string[]): { out: unknown; error: strin
 
 // ---- one row ----
 
-type Column = 'tulip' | 'macro' | 'micro';
+type Column = 'tulip' | 'macro' | 'micro' | 'effection';
 
 interface Row {
   id: WorkloadId;
@@ -225,12 +241,13 @@ function measureRow(info: WorkloadInfo, o: Options, node: NodeChild, pythons: Py
   const n = sizeOf(info, o);
   const row: Row = { id: info.id, label: info.label, n, cells: {}, python: {}, memory: {} };
   const runs = Math.min(info.runs ?? o.runs, o.runs);
-  const flags = [...(o.native ? [] : ['--no-native']), ...(o.diagnostic ? ['--diagnostic'] : []), ...(o.specimens ? [] : ['--no-specimens'])];
+  const flags = [...(o.native ? [] : ['--no-native']), ...(o.effection ? [] : ['--no-effection']), ...(o.diagnostic ? ['--diagnostic'] : []), ...(o.specimens ? [] : ['--no-specimens'])];
   const { out, error } = runNode(node, [info.id, String(n), String(o.warmups), String(runs), `--warmup-seconds=${o.warmupSeconds}`, ...flags]);
   const result = out as CellOutput | null;
   if (info.id === 'M1') {
     row.memory.tulip = result?.memory?.tulip ?? null;
     if (o.native) row.memory.macro = result?.memory?.macro ?? null;
+    if (o.effection) row.memory.effection = result?.memory?.effection ?? null;
     if (error !== null) row.cells.tulip = emptyCell(n, error);
     for (const py of pythons) {
       const { cell, memory } = runPython(py, 'M1', n, o);
@@ -284,11 +301,13 @@ function bestPython(row: Row): { ops: number | null; version: string | null } {
   return { ops, version };
 }
 
-function cellText(c: CellResult | undefined, best: number | null): string {
+/** A cell's ops/s and ratio; `rowN`: the row's N, named in the cell when the cell ran at another (Effection's C1). */
+function cellText(c: CellResult | undefined, best: number | null, rowN: number | null = null): string {
   if (c === undefined) return '';
   if (c.skipped !== null) return c.skipped === '—' ? '—' : c.skipped;
   const r = best !== null && c.opsPerSec !== null ? ` (${fmtRatio(c.opsPerSec / best)})` : '';
-  return fmtOps(c.opsPerSec) + r;
+  const at = rowN !== null && c.n !== rowN ? ` at N=${c.n}` : '';
+  return fmtOps(c.opsPerSec) + r + at;
 }
 
 /** Verdict against the targets (bench/NOTES.md, "The workloads") for one row. */
@@ -316,7 +335,7 @@ function target(row: Row, best: number | null): string {
 }
 
 function renderTable(rows: Row[], pythons: Python[], o: Options): string {
-  const head = ['workload', 'N', 'tulip', ...pythons.map((p) => `CPython ${p.version}`), ...(o.native ? ['native macro', 'native micro'] : []), 'target'];
+  const head = ['workload', 'N', 'tulip', ...pythons.map((p) => `CPython ${p.version}`), ...(o.native ? ['native macro', 'native micro'] : []), ...(o.effection ? ['Effection'] : []), 'target'];
   const lines: string[][] = [head];
   for (const row of rows) {
     if (row.id === 'M1') {
@@ -331,7 +350,7 @@ function renderTable(rows: Row[], pythons: Python[], o: Options): string {
       }
       const t = row.memory.tulip;
       const tulipText = t == null ? 'failed' : `${t.toFixed(0)} B${bestMem !== null ? ` (${fmtRatio(t / bestMem)})` : ''}`;
-      lines.push([row.label, String(row.n), tulipText, ...pythons.map((p) => mem(p.version)), ...(o.native ? [mem('macro'), '—'] : []), target(row, null)]);
+      lines.push([row.label, String(row.n), tulipText, ...pythons.map((p) => mem(p.version)), ...(o.native ? [mem('macro'), '—'] : []), ...(o.effection ? [mem('effection')] : []), target(row, null)]);
       continue;
     }
     const { ops: best } = bestPython(row);
@@ -340,12 +359,14 @@ function renderTable(rows: Row[], pythons: Python[], o: Options): string {
         ? ['(as W6)', '(as W6)']
         : [cellText(row.cells.macro, best), cellText(row.cells.micro, best)]
       : [];
+    const effection = o.effection ? [row.id === 'W6c' ? '(as W6)' : cellText(row.cells.effection, best, row.n)] : [];
     lines.push([
       row.label,
       String(row.n),
       cellText(row.cells.tulip, best),
       ...pythons.map((p) => (row.id === 'W6c' ? '(as W6)' : cellText(row.python[p.version], null))),
       ...natives,
+      ...effection,
       target(row, best),
     ]);
   }
@@ -398,12 +419,16 @@ function main(): void {
   const selected = WORKLOADS.filter((w) => o.only === null || o.only.has(w.id));
   if (selected.length === 0) throw new Error(`--only matched no workload (ids: ${WORKLOADS.map((w) => w.id).join(', ')})`);
   const { found: pythons, notes } = o.python ? findPythons(o) : { found: [], notes: ['CPython skipped (--no-python)'] };
+  if (o.effection && !effectionInstalled()) {
+    o.effection = false;
+    notes.push('Effection: the `effection` package is not installed (npm install): its column is skipped');
+  }
   for (const n of notes) log(n);
   log(`tulip bench: ${o.diagnostic ? 'DIAGNOSTIC (virtual clock), ' : 'the default loop (real clock), '}${o.specimens ? '' : 'WITHOUT specimens, '}${o.quick ? 'quick, ' : ''}${o.runs} timed runs per cell (CPython ${o.pyRuns}) after ≥ ${o.warmupSeconds} s of warm-up; CPython ${pythons.map((p) => p.version).join(', ') || 'none'}`);
   const rows: Row[] = [];
   const pyCache = new Map<string, Row['python']>();
   const started = Date.now();
-  const node = prepareNodeChild(log);
+  const node = prepareNodeChild(log, o);
   let frames: FrameCosts | null = null;
   try {
     for (const info of selected) {
@@ -428,6 +453,10 @@ function main(): void {
     (o.diagnostic ? 'tulip: DIAGNOSTIC configuration (virtual clock), not what users run.' : 'tulip: the default loop (real clock, as runSync()).') +
       (o.specimens ? '' : ' Without its specimens (lib/specimens.ts).'),
     'W8: lines/s; its native macro column is raw Node `net` (see the W8 lines below).',
+    ...(o.effection
+      ? ['Effection: its sleep(0) is call(() => Promise.resolve()) (compare with native micro); W4 is a task per timer; C1 halts each task,',
+          'at most 100 000 of them (11 KB each); — = no faithful equivalent (bench/NOTES.md, "Effection").']
+      : []),
     ...notes,
   ];
   console.log('');
@@ -446,7 +475,7 @@ function main(): void {
     node: process.version,
     cpu: os.cpus()[0]?.model ?? null,
     cores: os.cpus().length,
-    options: { diagnostic: o.diagnostic, specimens: o.specimens, quick: o.quick, runs: o.runs, pythonRuns: o.pyRuns, warmups: o.warmups, warmupSeconds: o.warmupSeconds, only: o.only && [...o.only] },
+    options: { diagnostic: o.diagnostic, specimens: o.specimens, native: o.native, effection: o.effection, quick: o.quick, runs: o.runs, pythonRuns: o.pyRuns, warmups: o.warmups, warmupSeconds: o.warmupSeconds, only: o.only && [...o.only] },
     python: pythons.map((p) => p.version),
     notes,
     rows: rows.map((r) => ({ ...r, bestPython: r.id === 'M1' ? null : bestPython(r) })),
