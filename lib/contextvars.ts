@@ -20,6 +20,13 @@
  * sets a variable is a Context made for it — and dropped when it returns,
  * exactly like Python's copy. Most callbacks never set one, so the loop's
  * hot paths allocate nothing for contexts.
+ *
+ * A Task's copy is made the same way: it keeps the bindings current at its
+ * creation, its steps run them bare, and its Context is made only when it
+ * is first needed — the task's code sets a variable, or someone asks for
+ * `getContext()`. From then on the task keeps that Context, and every later
+ * step enters it. Most tasks never set a variable: no Context per task (40
+ * bytes of every sleeping task, M1 in bench/NOTES.md).
  */
 import { LookupError, RuntimeError, ValueError } from './exceptions';
 import { checkOptions } from './options';
@@ -158,13 +165,38 @@ export function _currentBindings(): Bindings {
   return currentBindings;
 }
 
-/** The current Context, made now if the current bindings are bare (a callback's first `set`). */
+/** @internal What a Task keeps: its Context, or its bindings bare — a copy not made yet. */
+export interface ContextOwner {
+  _context: CurrentContext;
+}
+
+/**
+ * The task whose bare bindings its running step made current (null in a
+ * callback, and outside any step). A Context made for those bindings is
+ * that task's from then on.
+ */
+let bareOwner: ContextOwner | null = null;
+
+/**
+ * The current Context, made now if the current bindings are bare: a
+ * callback's first `set` (its copy, dropped when it returns: _leaveBare),
+ * or a task step's (the task's Context for good).
+ */
 function currentContext(): Context {
   const c = current;
   if (c instanceof Context) return c;
-  const made = contextOf(currentBindings);
+  const owner = bareOwner;
+  let made: Context;
+  if (owner === null) {
+    made = contextOf(currentBindings);
+  } else if (owner._context instanceof Context) {
+    made = owner._context; // made by getContext() inside a Context.run of this step: now current again
+  } else {
+    made = contextOf(currentBindings);
+    owner._context = made;
+  }
   made._entered = true;
-  current = made; // dropped when the callback returns (_leaveBare)
+  current = made;
   return made;
 }
 
@@ -209,6 +241,55 @@ export function _enterBare(bindings: Bindings): CurrentContext {
 export function _leaveBare(outer: CurrentContext, outerBindings: Bindings): void {
   current = outer;
   currentBindings = outerBindings;
+}
+
+/**
+ * @internal Makes a task's context current for one step: its Context, or
+ * its bindings bare (see the top of this file). Returns what was current,
+ * for `_leaveTask` with the bindings and the owner current before it
+ * (`_currentBindings()`, `_bareOwner()`).
+ */
+export function _enterTask(task: ContextOwner): CurrentContext {
+  const ctx = task._context;
+  if (ctx instanceof Context) return _enter(ctx);
+  const outer = current;
+  current = ctx;
+  currentBindings = ctx;
+  bareOwner = task;
+  return outer;
+}
+
+/** @internal Undoes `_enterTask`: a Context the step made (or entered) is left, and the task keeps it. */
+export function _leaveTask(task: ContextOwner, outer: CurrentContext, outerBindings: Bindings, outerOwner: ContextOwner | null): void {
+  const ctx = task._context;
+  if (ctx instanceof Context) ctx._entered = false;
+  current = outer;
+  currentBindings = outerBindings;
+  bareOwner = outerOwner;
+}
+
+/** @internal The task whose bare bindings are current (see `_enterTask`), to restore after a step. */
+export function _bareOwner(): ContextOwner | null {
+  return bareOwner;
+}
+
+/**
+ * @internal A task's Context (`task.getContext()`), made now if the task
+ * still has bare bindings. If its step is running with them current, the
+ * new Context becomes current: what the step sets from then on goes into it.
+ */
+export function _contextOf(task: ContextOwner): Context {
+  const c = task._context;
+  if (c instanceof Context) return c;
+  if (bareOwner === task) {
+    if (current === c) return currentContext();
+    // Its step is running, inside a Context.run (or an eager task's step): entered, as the step's context is.
+    const made = contextOf(c);
+    made._entered = true;
+    task._context = made;
+    return made;
+  }
+  return (task._context = contextOf(c));
 }
 
 /**

@@ -82,10 +82,18 @@ export interface WaitInfo {
   resource?: object;
 }
 
+// A future's states. CPython has three (PENDING, FINISHED, CANCELLED) and
+// keeps a result and an exception side by side; here "finished with an
+// exception" is a state of its own, RAISED (FINISHED in reprs and errors,
+// as in CPython), so that one field, `_outcome`, can hold whichever the
+// future settled with — the way a Promise keeps one [[PromiseResult]]
+// beside its [[PromiseState]]. Two fields less on every Future (M1,
+// bench/NOTES.md).
 const PENDING = 0;
 const FINISHED = 1;
 const CANCELLED = 2;
-type State = typeof PENDING | typeof FINISHED | typeof CANCELLED;
+const RAISED = 3;
+type State = typeof PENDING | typeof FINISHED | typeof CANCELLED | typeof RAISED;
 
 /** Options of `addDoneCallback()`. */
 export interface DoneCallbackOptions {
@@ -109,8 +117,15 @@ export interface FutureOptions {
  */
 export class Future<T = unknown> implements Iterable<Suspension> {
   /** @internal */ _state: State = PENDING;
-  /** @internal */ _result: T | undefined = undefined;
-  /** @internal */ _exception: unknown = undefined;
+  /**
+   * @internal What the future settled with, as `_state` says: the result
+   * (FINISHED), the exception (RAISED), the cancel message (CANCELLED; for a
+   * Task, the CancelledError its coroutine raised, until `result()` hands it
+   * out). A pending future has none — but a Task keeps there the message of
+   * a `cancel(msg)` it has not delivered yet (Python's `_cancel_message`).
+   * Read through `_result`, `_exception` and `_cancelMessage`.
+   */
+  _outcome: unknown = undefined;
   /** @internal */ _loop: EventLoop;
   /**
    * @internal The first done callback, kept in a field rather than in an
@@ -129,7 +144,6 @@ export class Future<T = unknown> implements Iterable<Suspension> {
   _context0: CurrentContext | null = null;
   /** @internal The done callbacks after the first, each with its context, in registration order (null while there are none). CPython's `_callbacks` of `(fn, context)`. */
   _callbacks: [Waiter, CurrentContext | null][] | null = null;
-  /** @internal */ _cancelMessage: string | undefined = undefined;
   /**
    * @internal Python's `_log_traceback`: set while the exception is one
    * nobody has looked at yet — it is then the loop's weak registration
@@ -158,6 +172,27 @@ export class Future<T = unknown> implements Iterable<Suspension> {
     if (options.loop != null) _checkLoop(options.loop, 'Future');
     this._loop = options.loop ?? _getRunningLoop() ?? getEventLoop();
     if (this._loop._debug) this._sourceTraceback = captureStack(this.constructor);
+  }
+
+  /** @internal The result, when the future finished with one (Python's `_result`). */
+  get _result(): T | undefined {
+    return this._state === FINISHED ? (this._outcome as T) : undefined;
+  }
+
+  /** @internal The exception, when the future finished with one (Python's `_exception`). */
+  get _exception(): unknown {
+    return this._state === RAISED ? this._outcome : undefined;
+  }
+
+  /**
+   * @internal Python's `_cancel_message`: the message of a cancelled future
+   * (or of a task's cancel() not yet delivered). Undefined for a task whose
+   * coroutine raised the CancelledError, as in CPython, where the task's
+   * `Future.cancel()` takes no message: gather's copy of it reads ''.
+   */
+  get _cancelMessage(): string | undefined {
+    const outcome = this._outcome;
+    return (this._state === CANCELLED || this._state === PENDING) && typeof outcome === 'string' ? outcome : undefined;
   }
 
   /** Where the future was created (debug mode only), as a stack string; else null. */
@@ -189,29 +224,32 @@ export class Future<T = unknown> implements Iterable<Suspension> {
    * future was cancelled, `InvalidStateError` if it is still pending.
    */
   result(): T {
-    if (this._state === FINISHED) {
+    const state = this._state;
+    if (state === FINISHED) return this._outcome as T;
+    if (state === RAISED) {
       if (this._logTraceback !== null) this._retrieved();
-      if (this._exception !== undefined) throw this._exception;
-      return this._result as T;
+      throw this._outcome;
     }
-    if (this._state === CANCELLED) throw this._makeCancelledError();
+    if (state === CANCELLED) throw this._makeCancelledError();
     throw new InvalidStateError('Result is not set.');
   }
 
   /** The exception, or null if the future has a result. Throws as `result()` does when cancelled or pending. */
   exception(): unknown {
-    if (this._state === FINISHED) {
+    const state = this._state;
+    if (state === FINISHED) return null;
+    if (state === RAISED) {
       if (this._logTraceback !== null) this._retrieved();
-      return this._exception === undefined ? null : this._exception;
+      return this._outcome;
     }
-    if (this._state === CANCELLED) throw this._makeCancelledError();
+    if (state === CANCELLED) throw this._makeCancelledError();
     throw new InvalidStateError('Exception is not set.');
   }
 
   /** Finishes the future with a result and schedules its callbacks. */
   setResult(result: T): void {
     if (this._state !== PENDING) throw new InvalidStateError(`invalid state: ${this._stateName()} ${this}`);
-    this._result = result;
+    this._outcome = result;
     this._state = FINISHED;
     this._scheduleCallbacks();
   }
@@ -222,8 +260,8 @@ export class Future<T = unknown> implements Iterable<Suspension> {
     if (exception === undefined || exception === null) {
       throw new TypeError(`setException() needs an error to store, got ${exception}`);
     }
-    this._exception = exception;
-    this._state = FINISHED;
+    this._outcome = exception;
+    this._state = RAISED;
     const context: ExceptionContext = { message: `${this._className()} exception was never retrieved`, exception };
     if (this._sourceTraceback) context.sourceTraceback = this._sourceTraceback;
     this._logTraceback = this._loop._unretrieved.add(this, context);
@@ -239,7 +277,7 @@ export class Future<T = unknown> implements Iterable<Suspension> {
     if (this._logTraceback !== null) this._retrieved();
     if (this._state !== PENDING) return false;
     this._state = CANCELLED;
-    this._cancelMessage = msg;
+    this._outcome = msg;
     this._scheduleCallbacks();
     return true;
   }
@@ -345,8 +383,8 @@ export class Future<T = unknown> implements Iterable<Suspension> {
   _describeState(): string {
     if (this._state === PENDING) return 'pending';
     if (this._state === CANCELLED) return 'cancelled';
-    if (this._exception !== undefined) return `finished exception=${repr(this._exception)}`;
-    return `finished result=${repr(this._result)}`;
+    if (this._state === RAISED) return `finished exception=${repr(this._outcome)}`;
+    return `finished result=${repr(this._outcome)}`;
   }
 
   /** @internal The exception was looked at: nothing to report any more. */

@@ -23,7 +23,7 @@ import { CoroutineCall, isCoroutine, type Frame } from './coroutines';
 import { FrameStack, isAwaitedCall } from './task-frames';
 import { badYieldError, explainLostThrow } from './bad-yields';
 import { repr } from './repr';
-import { _checkContextOption, _enter, _leave, copyContext, type Context } from './contextvars';
+import { _bareOwner, _checkContextOption, _contextOf, _currentBindings, _enterTask, _leaveTask, type Context, type CurrentContext } from './contextvars';
 import { checkOptions } from './options';
 import type { EventLoop } from './loop';
 import type { Handle } from './handles';
@@ -74,13 +74,6 @@ export class Task<T = unknown> extends Future<T> {
   _frames: FrameStack | null = null;
   /** @internal The future this task waits on (Python's `_fut_waiter`). */ _futWaiter: Future<unknown> | null = null;
   /** @internal A cancellation to deliver at the next step. */ _mustCancel = false;
-  /**
-   * @internal The CancelledError the coroutine raised, re-raised as is by the
-   * first result(). A Task's own field, not a Future's (CPython has it on
-   * every Future): only a coroutine raises one, and every plain Future is a
-   * field smaller.
-   */
-  _cancelledExc: CancelledError | null = null;
   /** @internal */ _numCancelsRequested = 0;
   /**
    * @internal The name — or, while it is the default `Task-<n>`, just the
@@ -89,10 +82,12 @@ export class Task<T = unknown> extends Future<T> {
    */
   _name: string | number;
   /**
-   * @internal The Context every step runs in (lib/contextvars.ts): a copy of
-   * the context current at creation, or the one given. CPython's `_context`.
+   * @internal The Context every step runs in (CPython's `_context`): the one
+   * given, or a copy of the context current at creation — kept as that
+   * context's bindings, bare, until the copy is needed (lib/contextvars.ts).
+   * Read it with getContext().
    */
-  readonly _context: Context;
+  _context: CurrentContext;
   /** @internal The loop's list of unfinished tasks runs through these (lib/task-list.ts). */ _prevTask: Task<unknown> | null = null;
   /** @internal */ _nextTask: Task<unknown> | null = null;
 
@@ -108,7 +103,7 @@ export class Task<T = unknown> extends Future<T> {
     this._coro = coro;
     if (coro instanceof CoroutineCall) this._frames = new FrameStack(coro._start(), coro);
     this._name = options.name == null ? ++taskCounter : String(options.name);
-    this._context = _checkContextOption(options.context, 'Task') ?? copyContext();
+    this._context = _checkContextOption(options.context, 'Task') ?? _currentBindings();
     if (loop._instrumented) loop._emit('taskCreated', this);
     if (options.eagerStart && loop.isRunning()) {
       this._eagerStart();
@@ -133,7 +128,7 @@ export class Task<T = unknown> extends Future<T> {
    * shares it.
    */
   getContext(): Context {
-    return this._context;
+    return _contextOf(this);
   }
 
   /** The coroutine the task runs (null for an eager task that finished without suspending). */
@@ -166,7 +161,7 @@ export class Task<T = unknown> extends Future<T> {
     if (this._futWaiter !== null && this._futWaiter.cancel(msg)) return true;
     // Otherwise a step is already scheduled: deliver the cancellation there.
     this._mustCancel = true;
-    this._cancelMessage = msg;
+    this._outcome = msg; // the message, kept until the step delivers it (see Future._outcome)
     return true;
   }
 
@@ -212,9 +207,9 @@ export class Task<T = unknown> extends Future<T> {
 
   /** @internal The first time, the CancelledError the coroutine raised (its message and stack kept); after that, a new one as for any future. */
   override _makeCancelledError(): CancelledError {
-    const exc = this._cancelledExc;
-    if (exc === null) return super._makeCancelledError();
-    this._cancelledExc = null;
+    const exc = this._outcome;
+    if (!(exc instanceof CancelledError)) return super._makeCancelledError();
+    this._outcome = undefined;
     return exc;
   }
 
@@ -243,7 +238,9 @@ export class Task<T = unknown> extends Future<T> {
    */
   _runAsCurrent(hasExc: boolean, exc: unknown): void {
     const loop = this._loop;
-    const outerContext = _enter(this._context);
+    const outerBindings = _currentBindings();
+    const outerOwner = _bareOwner();
+    const outerContext = _enterTask(this);
     const previous = loop._currentTask;
     loop._currentTask = this;
     if (loop._instrumented) loop._emit('beforeTaskStep', this);
@@ -252,7 +249,7 @@ export class Task<T = unknown> extends Future<T> {
       yielded = this._run(hasExc, exc);
     } finally {
       loop._currentTask = previous;
-      _leave(this._context, outerContext);
+      _leaveTask(this, outerContext, outerBindings, outerOwner);
     }
     if (loop._instrumented) loop._emit('afterTaskStep', this, yielded);
   }
@@ -268,8 +265,8 @@ export class Task<T = unknown> extends Future<T> {
       r = this._resume(hasExc, exc);
     } catch (e) {
       if (e instanceof CancelledError) {
-        this._cancelledExc = e; // re-raised as is by the first result()
         super.cancel();
+        this._outcome = e; // re-raised as is by the first result() (Python's `_cancelled_exc`)
       } else if (e === undefined) {
         super.setException(new RuntimeError('coroutine threw undefined'));
       } else {

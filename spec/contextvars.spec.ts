@@ -374,6 +374,91 @@ describe('contextvars', () => {
       loop.runUntilComplete(main());
     });
 
+    describe("a task's copy is made when first needed", () => {
+      it('by its first set, and kept for every later step; a token from one step resets in another', () => {
+        const made: boolean[] = [];
+        function* lazy(): Coroutine<string> {
+          yield* sleep(0);
+          const token = v.set('a');
+          yield* sleep(0);
+          v.reset(token); // the Context the set made is the one current again
+          return v.get();
+        }
+        function* main(): Coroutine<void> {
+          v.set('main');
+          const t = createTask(lazy());
+          for (let i = 0; i < 3; i++) {
+            made.push(t._context instanceof Context);
+            yield* sleep(0);
+          }
+          expect(yield* t).to.equal('main');
+          expect(t.getContext().get(v)).to.equal('main');
+          expect(v.get()).to.equal('main');
+        }
+        loop.runUntilComplete(main());
+        expect(made).to.deep.equal([false, false, true]); // bare bindings until the set
+      });
+
+      it("getContext() in the task's own step: the context it is running in — entered, and what the step sets goes there", () => {
+        function* own(): Coroutine<void> {
+          const c = ownContext();
+          expect(() => c.run(() => 0)).to.throw(RuntimeError, 'cannot enter context');
+          v.set('x');
+          expect(c.get(v)).to.equal('x');
+          yield* sleep(0);
+          expect(ownContext()).to.equal(c);
+          v.set('y');
+          expect(c.get(v)).to.equal('y');
+        }
+        function* main(): Coroutine<void> {
+          const t = createTask(own());
+          yield* t;
+          expect(t.getContext().get(v)).to.equal('y');
+          expect(v.get()).to.equal('-');
+        }
+        loop.runUntilComplete(main());
+      });
+
+      it('getContext() inside a Context.run of the step: the same Context takes what the step sets after the run', () => {
+        function* nested(): Coroutine<void> {
+          const other = new Context();
+          let c: Context | null = null;
+          other.run(() => {
+            c = ownContext();
+            v.set('in other');
+          });
+          const mine = c as unknown as Context;
+          expect(() => mine.run(() => 0)).to.throw(RuntimeError, 'cannot enter context');
+          expect(mine.has(v)).to.equal(false);
+          v.set('z');
+          expect(ownContext()).to.equal(mine);
+          expect(mine.get(v)).to.equal('z');
+          expect(other.get(v)).to.equal('in other');
+          yield* sleep(0);
+          expect(v.get()).to.equal('z');
+        }
+        loop.runUntilComplete(nested());
+      });
+
+      it("an eager task's sets, inside another task's step, stay in the eager task", () => {
+        function* eager(): Coroutine<string> {
+          v.set('eager');
+          yield* sleep(0);
+          return v.get();
+        }
+        function* main(): Coroutine<void> {
+          loop.setTaskFactory(eagerTaskFactory);
+          const t = createTask(eager());
+          loop.setTaskFactory(null);
+          expect(v.get()).to.equal('-');
+          v.set('main');
+          expect(yield* t).to.equal('eager');
+          expect(v.get()).to.equal('main');
+        }
+        loop.runUntilComplete(main());
+      });
+    });
+
     it('a task factory is given the context only when there is one (as CPython)', () => {
       const seen: unknown[] = [];
       const factory: TaskFactory = (l, coro, options) => {

@@ -117,6 +117,22 @@ describe('Future', () => {
       c.cancel();
       expect(() => c.setResult(1)).to.throw(InvalidStateError, 'invalid state: CANCELLED <Future cancelled>');
     });
+
+    it('a future finished with an exception is FINISHED too: in the error, the repr and every read', () => {
+      const f = loop.createFuture<number>();
+      const err = new ValueError('bad');
+      f.setException(err);
+      expect(() => f.setResult(2)).to.throw(InvalidStateError, "invalid state: FINISHED <Future finished exception=ValueError('bad')>");
+      expect(() => f.cancel()).not.to.throw();
+      expect(f.done()).to.equal(true);
+      expect(f.cancelled()).to.equal(false);
+      expect(f.exception()).to.equal(err);
+      expect(() => f.result()).to.throw(ValueError, 'bad');
+      const r = loop.createFuture<Error>();
+      r.setResult(err); // an error as a result is a result
+      expect(r.exception()).to.equal(null);
+      expect(r.result()).to.equal(err);
+    });
   });
 
   describe('cancel', () => {

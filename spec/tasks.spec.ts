@@ -18,6 +18,7 @@ import {
   currentTask,
   eagerTaskFactory,
   ensureFuture,
+  gather,
   getEventLoopPolicy,
   isTask,
   setEventLoopPolicy,
@@ -27,7 +28,7 @@ import {
   type ExceptionContext,
   type Handle,
 } from '../lib';
-import { errorsOf } from './support';
+import { errorsOf, throws } from './support';
 
 /** Awaits `aw` and gives back what it threw, or fails. */
 function* thrown(aw: Iterable<unknown>): Coroutine<Error> {
@@ -666,6 +667,21 @@ describe('Task', () => {
         expect(t.uncancel()).to.equal(0);
         expect(yield* t).to.equal('ran');
         expect(t.cancelled()).to.equal(false);
+      }
+      run(main());
+    });
+
+    it("cancelled with a message: the first result() raises the coroutine's CancelledError, later ones a new one without it; gather's copy has none (as CPython)", () => {
+      function* main(): Coroutine<void> {
+        const t = createTask(sleep(10));
+        yield* sleep(0);
+        t.cancel('bye');
+        const [copy] = yield* gather([t], { returnExceptions: true });
+        expect([(copy as Error).constructor, (copy as Error).message]).to.deep.equal([CancelledError, '']);
+        const first = throws(() => t.result()) as Error;
+        const second = throws(() => t.result()) as Error;
+        expect([first.constructor, first.message, second.constructor, second.message]).to.deep.equal([CancelledError, 'bye', CancelledError, '']);
+        expect(first.stack).to.not.equal(second.stack);
       }
       run(main());
     });
