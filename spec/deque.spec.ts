@@ -1,4 +1,4 @@
-// lib/deque.ts: the ring buffer behind the loop's ready queue, checked against a plain array.
+// lib/deque.ts: the blocks of 64 behind the loop's ready queue, checked against a plain array.
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { Deque } from '../lib/deque';
@@ -14,20 +14,31 @@ describe('Deque', () => {
     expect(d.length).to.equal(0);
   });
 
-  it('grows past its capacity while wrapped around, keeping order', () => {
-    const d = new Deque<number>(4); // rounded up to 16
+  it('keeps order across many blocks while items leave from the head', () => {
+    const d = new Deque<number>();
     for (let i = 0; i < 10; i++) d.push(i);
-    for (let i = 0; i < 8; i++) expect(d.shift()).to.equal(i); // head is now at 8
-    for (let i = 10; i < 100; i++) d.push(i); // wraps, then grows twice
-    expect(d.length).to.equal(92);
-    expect([...d]).to.deep.equal(Array.from({ length: 92 }, (_, i) => i + 8));
+    for (let i = 0; i < 8; i++) expect(d.shift()).to.equal(i); // the head is 8 slots into its block
+    for (let i = 10; i < 1000; i++) d.push(i); // 16 blocks more
+    expect(d.length).to.equal(992);
+    expect([...d]).to.deep.equal(Array.from({ length: 992 }, (_, i) => i + 8));
+    expect(d.at(56)).to.equal(64); // the first item of the second block
+    expect(d.at(991)).to.equal(999);
+    for (let i = 8; i < 1000; i++) expect(d.shift()).to.equal(i);
+    expect(d.length).to.equal(0);
   });
 
-  it('takes a capacity hint rounded up to a power of two', () => {
-    const d = new Deque<number>(100);
-    for (let i = 0; i < 128; i++) d.push(i);
-    expect([...d]).to.have.length(128);
-    expect(d.at(127)).to.equal(127);
+  it('a busy deque reuses its blocks: the one dropped from the head becomes the next tail block', () => {
+    const d = new Deque<number>();
+    const blocks = (): unknown[][] => (d as unknown as { blocks: unknown[][] }).blocks;
+    const seen = new Set<unknown[]>();
+    for (let i = 0; i < 100; i++) d.push(i);
+    for (let i = 100; i < 10_000; i++) {
+      d.push(i);
+      expect(d.shift()).to.equal(i - 100);
+      for (const b of blocks()) seen.add(b);
+    }
+    expect(seen.size).to.equal(3); // 100 items in flight: two or three blocks at a time, always the same three
+    expect(blocks().length).to.be.at.most(3);
   });
 
   it('at(i) reads the i-th oldest item; out of range is undefined', () => {
@@ -61,9 +72,10 @@ describe('Deque', () => {
 
   it('drops its reference to a shifted item', () => {
     const d = new Deque<object>();
-    d.push({});
-    d.shift();
-    expect((d as unknown as { items: unknown[] }).items.every((x) => x === undefined)).to.equal(true);
+    for (let i = 0; i < 100; i++) d.push({});
+    for (let i = 0; i < 100; i++) d.shift();
+    const { blocks, spare } = d as unknown as { blocks: unknown[][]; spare: unknown[] };
+    expect([...blocks, spare].every((b) => b.every((x) => x === undefined))).to.equal(true);
   });
 
   it('behaves like an array under random push/shift/swap/clear (property)', () => {
@@ -75,9 +87,15 @@ describe('Deque', () => {
       { weight: 1, arbitrary: fc.constant({ op: 'clear' as const }) },
     );
     fc.assert(
-      fc.property(fc.nat(40), fc.array(op, { maxLength: 400 }), (cap, ops) => {
-        const d = new Deque<number>(cap);
+      fc.property(fc.nat(150), fc.array(op, { maxLength: 600 }), (start, ops) => {
+        const d = new Deque<number>();
         const model: number[] = [];
+        // A head anywhere in a block, and sometimes several blocks already in use.
+        for (let i = 0; i < start; i++) {
+          d.push(-i);
+          model.push(-i);
+        }
+        for (let i = 0; i < start / 2; i++) expect(d.shift()).to.equal(model.shift());
         for (const o of ops) {
           if (o.op === 'push') {
             d.push(o.v);
