@@ -90,7 +90,8 @@ export interface WaitInfo {
 // beside its [[PromiseState]]. Two fields less on every Future (M1,
 // bench/NOTES.md).
 const PENDING = 0;
-const FINISHED = 1;
+/** @internal (Task._wakeup reads it too.) */
+export const FINISHED = 1;
 const CANCELLED = 2;
 const RAISED = 3;
 type State = typeof PENDING | typeof FINISHED | typeof CANCELLED | typeof RAISED;
@@ -232,6 +233,18 @@ export class Future<T = unknown> implements Iterable<Suspension> {
     }
     if (state === CANCELLED) throw this._makeCancelledError();
     throw new InvalidStateError('Result is not set.');
+  }
+
+  /**
+   * @internal What `result()` would throw, returned instead — for a Task
+   * waking up on this done future (Task._wakeup): the exception (now
+   * retrieved), or the CancelledError. Only for a future finished without a
+   * result.
+   */
+  _errorForWaiter(): unknown {
+    if (this._state === CANCELLED) return this._makeCancelledError();
+    if (this._logTraceback !== null) this._retrieved();
+    return this._outcome;
   }
 
   /** The exception, or null if the future has a result. Throws as `result()` does when cancelled or pending. */
