@@ -516,7 +516,7 @@ export class _AsCompletedIterator<T> implements AsCompletedIterator<T> {
         yield* getter;
       } catch (e) {
         getter.cancel();
-        removeFromDeque(this._getters, getter);
+        this._getters.remove(getter);
         // Cancelled after being woken: pass the wake-up on to the next consumer.
         if (this._done.length > 0 && !getter.cancelled()) this._wakeupNext();
         throw e;
@@ -530,16 +530,6 @@ export class _AsCompletedIterator<T> implements AsCompletedIterator<T> {
 
 function handleTimeout(it: { _handleTimeout(): void }): void {
   it._handleTimeout();
-}
-
-function removeFromDeque<T>(deque: Deque<T>, item: T): void {
-  for (let i = 0, n = deque.length; i < n; i++) {
-    if (deque.at(i) === item) {
-      for (let j = i; j > 0; j--) deque.swap(j, j - 1);
-      deque.shift();
-      return;
-    }
-  }
 }
 
 /**

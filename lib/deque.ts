@@ -82,6 +82,23 @@ export class Deque<T> {
     blockB[b & SLOT] = t;
   }
 
+  /**
+   * Removes the oldest `item` equal (===) to the one given, keeping the others
+   * in order; false if there is none (`collections.deque.remove`, without the
+   * ValueError). A waiter that leaves — cancelled — nearly always is at the
+   * head, so the items before it move up one place and the head is shifted.
+   */
+  remove(item: T): boolean {
+    for (let i = 0, n = this.count; i < n; i++) {
+      if (this.at(i) === item) {
+        for (let j = i; j > 0; j--) this.swap(j, j - 1);
+        this.shift();
+        return true;
+      }
+    }
+    return false;
+  }
+
   clear(): void {
     this.blocks = [];
     this.headBlock = this.tailBlock = NO_BLOCK;

@@ -42,19 +42,6 @@ export abstract class _LoopBound {
   }
 }
 
-/** @internal `collections.deque.remove`, without the error: removes `item`, keeping the others in order. */
-export function _removeFromDeque<T>(deque: Deque<T>, item: T): boolean {
-  for (let i = 0, n = deque.length; i < n; i++) {
-    if (deque.at(i) === item) {
-      // Waiters nearly always leave from the head (FIFO); others bubble there first.
-      for (let j = i; j > 0; j--) deque.swap(j, j - 1);
-      deque.shift();
-      return true;
-    }
-  }
-  return false;
-}
-
 /** " [locked, waiters:2]"-style state, as the reprs of locks.py print it. */
 function withWaiters(extra: string, waiters: Deque<unknown> | null): string {
   return waiters !== null && waiters.length > 0 ? `${extra}, waiters:${waiters.length}` : extra;
@@ -105,7 +92,7 @@ export class Lock extends _LoopBound implements AsyncContextManager<void> {
       try {
         yield* fut;
       } finally {
-        _removeFromDeque(this._waiters, fut);
+        this._waiters.remove(fut);
       }
     } catch (error) {
       // Only a cancellation can get here. Keep the lock's invariant: if the
@@ -202,7 +189,7 @@ export class Event extends _LoopBound {
       yield* fut;
       return true;
     } finally {
-      _removeFromDeque(this._waiters, fut);
+      this._waiters.remove(fut);
     }
   }
 
@@ -290,7 +277,7 @@ export class Condition extends _LoopBound implements AsyncContextManager<void> {
           yield* fut;
           return true;
         } finally {
-          _removeFromDeque(this._waiters, fut);
+          this._waiters.remove(fut);
         }
       } finally {
         // The lock must be re-acquired even if the wait was cancelled. Only
@@ -437,7 +424,7 @@ export class Semaphore extends _LoopBound implements AsyncContextManager<void> {
       try {
         yield* fut;
       } finally {
-        _removeFromDeque(this._waiters, fut);
+        this._waiters.remove(fut);
       }
     } catch (error) {
       // Only a cancellation can get here. If we had been handed a permit

@@ -11,7 +11,7 @@
 import { QueueEmpty, QueueFull, QueueShutDown, ValueError } from './exceptions';
 import { Deque } from './deque';
 import { Heap } from './heap';
-import { Event, _LoopBound, _removeFromDeque } from './locks';
+import { Event, _LoopBound } from './locks';
 import { checkOptions, isOptionsObject } from './options';
 import { repr } from './repr';
 import type { Coroutine, Future, WaitInfo } from './futures';
@@ -135,7 +135,7 @@ export class Queue<T = unknown> extends _LoopBound {
       } catch (error) {
         putter.cancel(); // in case it is not done yet
         // It may be gone already: taken by a getNowait() or a shutdown().
-        _removeFromDeque(this._putters, putter);
+        this._putters.remove(putter);
         // Woken by a getNowait() but unable to use the room: wake the next in line.
         if (!this.full() && !putter.cancelled()) wakeupNext(this._putters);
         throw error;
@@ -171,7 +171,7 @@ export class Queue<T = unknown> extends _LoopBound {
       } catch (error) {
         getter.cancel(); // in case it is not done yet
         // It may be gone already: taken by a putNowait() or a shutdown().
-        _removeFromDeque(this._getters, getter);
+        this._getters.remove(getter);
         // Woken by a putNowait() but unable to take the item: wake the next in line.
         if (!this.empty() && !getter.cancelled()) wakeupNext(this._getters);
         throw error;

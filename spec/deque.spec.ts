@@ -60,6 +60,19 @@ describe('Deque', () => {
     expect([...d]).to.deep.equal([3, 1, 2, 0]);
   });
 
+  it('remove(item) takes out the oldest equal item, keeping the order of the rest, across blocks; false when absent', () => {
+    const d = new Deque<number>();
+    for (let i = 0; i < 200; i++) d.push(i % 100);
+    expect(d.remove(70)).to.equal(true); // the first 70, in the second block
+    expect(d.remove(0)).to.equal(true); // the head
+    expect(d.remove(1000)).to.equal(false);
+    const rest = Array.from({ length: 200 }, (_, i) => i % 100);
+    rest.splice(70, 1);
+    rest.shift();
+    expect([...d]).to.deep.equal(rest);
+    expect(d.length).to.equal(198);
+  });
+
   it('clear empties it and it stays usable', () => {
     const d = new Deque<number>();
     for (let i = 0; i < 40; i++) d.push(i);
