@@ -277,6 +277,9 @@ export function _bareOwner(): ContextOwner | null {
  * @internal A task's Context (`task.getContext()`), made now if the task
  * still has bare bindings. If its step is running with them current, the
  * new Context becomes current: what the step sets from then on goes into it.
+ * (One case is not seen: asked from inside an eager task that the task's
+ * step started, the Context is not marked entered, so `run()` on it works
+ * there, where CPython would refuse; the step's later sets still go to it.)
  */
 export function _contextOf(task: ContextOwner): Context {
   const c = task._context;
