@@ -118,23 +118,19 @@ class SleepFor<T> implements Generator<Suspension | undefined, T, unknown> {
       return { value: future as unknown as Suspension, done: false }; // yield* future, at its yield
     }
     if (timer === null) return { value: undefined as T, done: true };
-    const future = this._finish(timer);
+    const future = this._finish() as Future<T>;
     if (!future.done()) throw new RuntimeError("await wasn't used with future");
     return { value: future.result(), done: true };
   }
 
   /** Thrown in while suspended (a cancellation): the `finally` cancels the timer, and the error goes on up. */
   throw(error: unknown): IteratorResult<Suspension | undefined, T> {
-    const timer = this._timer;
-    if (timer !== null && typeof timer !== 'number') this._finish(timer);
-    this._timer = null;
+    this._finish();
     throw error;
   }
 
   return(value: T): IteratorResult<Suspension | undefined, T> {
-    const timer = this._timer;
-    if (timer !== null && typeof timer !== 'number') this._finish(timer);
-    this._timer = null;
+    this._finish();
     return { value, done: true };
   }
 
@@ -142,10 +138,16 @@ class SleepFor<T> implements Generator<Suspension | undefined, T, unknown> {
     return this;
   }
 
-  /** The `finally`: the timer must not fire for a sleep that is over. Returns the future it would have finished. */
-  private _finish(timer: TimerHandle): Future<T> {
-    const future = (timer._args === null ? timer._arg : timer._args[0]) as Future<T>;
+  /**
+   * The `finally`: the sleep is over, and its timer must not fire. Returns
+   * the future the timer would have finished (null if the sleep never
+   * started: a throw or return before the first step).
+   */
+  private _finish(): Future<T> | null {
+    const timer = this._timer;
     this._timer = null;
+    if (timer === null || typeof timer === 'number') return null;
+    const future = (timer._args === null ? timer._arg : timer._args[0]) as Future<T>;
     timer.cancel();
     return future;
   }
